@@ -1,0 +1,77 @@
+//! The HTTP surface: every resource's router merged, with the layers every
+//! response goes through (request id, error logging, body limit, panics).
+
+mod checkouts;
+mod emulator;
+mod extract;
+mod respond;
+mod templates;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{ApiError, InternalCause};
+use crate::state::AppState;
+
+pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
+
+/// The whole application.
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.max_body_bytes;
+    Router::new()
+        .merge(templates::router())
+        .merge(checkouts::router())
+        .merge(emulator::router())
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::application(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "this endpoint does not accept that HTTP method",
+            )
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(middleware::from_fn(request_context))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Gives every response its `x-wix-request-id`, and logs a 500's cause once,
+/// next to that id, while the client gets only the id.
+async fn request_context(request: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>().cloned() {
+        tracing::error!(%request_id, %method, %path, %cause, "request failed");
+        let status = response.status();
+        response = (
+            status,
+            Json(json!({
+                "message": format!("internal error (request id {request_id})"),
+                "details": {"applicationError": {
+                    "code": "INTERNAL_ERROR",
+                    "description": "the emulator failed to handle this request; its log has the cause under this request id",
+                    "data": {"requestId": request_id},
+                }},
+            })),
+        )
+            .into_response();
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}

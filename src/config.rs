@@ -1,0 +1,159 @@
+//! Settings: built-in defaults, then the TOML file, then environment and flags.
+
+use anyhow::{bail, Context};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::Path;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://checkout-templates.db";
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    /// Base URL this emulator is reached at; default sites live under it.
+    pub public_url: Option<String>,
+    #[serde(default)]
+    pub sites: Vec<SiteConfig>,
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyConfig>,
+    #[serde(default)]
+    pub apps: Vec<AppConfig>,
+    #[serde(default)]
+    pub catalog: Vec<CatalogItem>,
+    #[serde(default)]
+    pub coupons: Vec<CouponConfig>,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub id: String,
+    pub url: String,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_currency() -> String {
+    "USD".into()
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// May call every endpoint.
+    Admin,
+    /// May only create checkouts from templates and read checkouts.
+    Visitor,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyConfig {
+    pub key: String,
+    pub site_ids: Vec<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub id: String,
+    pub webhook_url: Option<String>,
+    /// PEM file with the app's RSA private key; generated and kept in the database if absent.
+    pub private_key_path: Option<String>,
+    /// App instance id per site id; derived deterministically if absent.
+    #[serde(default)]
+    pub instance_ids: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogItem {
+    pub app_id: String,
+    pub catalog_item_id: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    pub inventory: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouponConfig {
+    pub code: String,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub percent_off: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub amount_off: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Connections to PostgreSQL per instance.
+    pub max_connections: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_connections: 32,
+        }
+    }
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let config: FileConfig = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Catches mistakes at boot rather than at the first request.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for site in &self.sites {
+            if !crate::validate::is_guid(&site.id) {
+                bail!("site id {:?} is not a GUID", site.id);
+            }
+            if !(site.url.starts_with("http://") || site.url.starts_with("https://")) {
+                bail!("site {} url {:?} must start with http:// or https://", site.id, site.url);
+            }
+        }
+        for key in &self.api_keys {
+            if key.key.trim().is_empty() {
+                bail!("an api key is empty");
+            }
+            for site in &key.site_ids {
+                if !self.sites.iter().any(|s| &s.id == site) {
+                    bail!("api key is bound to site {site}, which is not declared in [[sites]]");
+                }
+            }
+        }
+        for coupon in &self.coupons {
+            match (coupon.percent_off, coupon.amount_off) {
+                (Some(p), None) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {}
+                (None, Some(a)) if a > Decimal::ZERO => {}
+                _ => bail!(
+                    "coupon {:?} needs exactly one of percent_off (0-100] or amount_off (> 0)",
+                    coupon.code
+                ),
+            }
+        }
+        for item in &self.catalog {
+            if item.price < Decimal::ZERO {
+                bail!("catalog item {} has a negative price", item.catalog_item_id);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use checkout_templates::config::{FileConfig, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
+use checkout_templates::state::AppState;
+use checkout_templates::store::Store;
+
+/// A stateful, faithful emulator of the Wix eCommerce Checkout Templates REST API.
+#[derive(Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// TOML file declaring sites, API keys, apps, catalog items and coupons.
+    #[arg(long, env = "CHECKOUT_TEMPLATES_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CHECKOUT_TEMPLATES_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// sqlite://FILE, sqlite::memory: or postgres://… [default: sqlite://checkout-templates.db].
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Base URL the emulator is reached at, used for default site URLs [default: http://LISTEN].
+    #[arg(long, env = "CHECKOUT_TEMPLATES_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Serve(args)) => args,
+        None => cli.serve,
+    };
+    serve(args).await
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default address"));
+    let database_url = args
+        .database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let bound = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .clone()
+        .or_else(|| file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{bound}"));
+
+    let store = Store::connect(&database_url, file.limits.max_connections).await?;
+    let (state, welcome) = AppState::build(store.clone(), &file, &public_url).await?;
+
+    println!("checkout-templates listening on {public_url}");
+    println!("  database   {}", redacted(&database_url));
+    println!("  site id    {}", welcome.site_id);
+    println!("  site url   {}", welcome.site_url);
+    if let Some(key) = &welcome.api_key {
+        println!("  api key    {key}   (admin)");
+    }
+    println!(
+        "  try        curl -s -X POST {public_url}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'",
+        welcome.site_id
+    );
+
+    checkout_templates::serve(listener, Arc::new(state), shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

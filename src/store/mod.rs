@@ -1,0 +1,177 @@
+//! Storage on SQLite or PostgreSQL through sqlx's Any driver. The SQL is shared;
+//! where the engines differ (row locks, how writers are pooled) the [`Dialect`] says.
+
+mod checkouts;
+mod outbox;
+mod settings;
+mod templates;
+
+pub use checkouts::{CheckoutOutcome, Table};
+pub use templates::TemplateRow;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> anyhow::Result<Dialect> {
+        if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else {
+            anyhow::bail!("unsupported database url {url:?}: use sqlite://FILE, sqlite::memory: or postgres://…")
+        }
+    }
+
+    /// Row lock for read-modify-write; SQLite needs none, its writes are serialised.
+    fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    /// Transactions go here. On SQLite a single connection, so writers queue in
+    /// process instead of failing with SQLITE_BUSY.
+    write: AnyPool,
+    read: AnyPool,
+    pub dialect: Dialect,
+}
+
+static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Connects, creating a missing SQLite file, and applies migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)?;
+        let store = match dialect {
+            Dialect::Postgres => {
+                let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("connecting to {}", redact(url)))?;
+                Store {
+                    write: pool.clone(),
+                    read: pool,
+                    dialect,
+                }
+            }
+            Dialect::Sqlite => {
+                let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let url = sqlite_url(url);
+                let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+                let pool = |n: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(n)
+                        .min_connections(if memory { 1 } else { 0 })
+                        // An in-memory database lives only as long as a connection to it.
+                        .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
+                        .max_lifetime(if memory { None } else { Some(Duration::from_secs(1800)) })
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1)
+                    .connect_with(options.clone())
+                    .await
+                    .with_context(|| format!("opening {url}"))?;
+                let read = if memory {
+                    write.clone()
+                } else {
+                    pool(4).connect_with(options).await?
+                };
+                Store { write, read, dialect }
+            }
+        };
+        let migrator = match dialect {
+            Dialect::Sqlite => &MIGRATE_SQLITE,
+            Dialect::Postgres => &MIGRATE_POSTGRES,
+        };
+        migrator.run(&store.write).await.context("applying migrations")?;
+        Ok(store)
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// sqlx opens SQLite files read-write but does not create them unless asked.
+fn sqlite_url(url: &str) -> String {
+    if url.contains(":memory:") || url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// Microseconds since the epoch: the one clock every table uses.
+pub fn now_micros() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1000) as i64
+}
+
+/// RFC 3339 with milliseconds and `Z`, as Wix formats dates.
+pub fn rfc3339(micros: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(micros as i128 * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&format).expect("valid date format")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_dates_like_wix() {
+        assert_eq!(rfc3339(1_700_000_000_123_456), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn sqlite_urls_create_missing_files() {
+        assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(redact("postgres://u:p@h/db"), "postgres://…@h/db");
+    }
+}

@@ -1,0 +1,454 @@
+//! A small schema language for the REST types' annotations (`@maxSize`, `@min`,
+//! `@maxLength`, `@format GUID`, `@decimalValue`, enums) and one walker that checks
+//! a JSON value against it. The walker reports every violation at once and, in the
+//! same pass, drops what Wix drops: unknown fields, read-only fields, and nulls.
+
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::str::FromStr;
+
+use crate::error::FieldViolation;
+
+/// Bounds of a decimal string field (`@decimalValue options {…}`).
+#[derive(Debug, Clone, Copy)]
+pub struct DecimalRule {
+    pub gte: Option<i64>,
+    pub gt: Option<i64>,
+    pub lte: Option<i64>,
+    pub max_scale: Option<u32>,
+}
+
+impl DecimalRule {
+    pub const ANY: DecimalRule = DecimalRule {
+        gte: None,
+        gt: None,
+        lte: None,
+        max_scale: None,
+    };
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Plain,
+    Guid,
+    Decimal(DecimalRule),
+    Timestamp,
+}
+
+#[derive(Debug)]
+pub enum Ty {
+    Str {
+        min: usize,
+        max: usize,
+        format: Format,
+    },
+    Bool,
+    /// A 32-bit integer; proto JSON also accepts it as a numeric string.
+    Int { min: i64, max: i64 },
+    /// A double.
+    Num,
+    Enum(&'static [&'static str]),
+    /// `google.protobuf.Struct`: any JSON object, kept as sent.
+    Struct,
+    Obj(&'static [Field]),
+    Arr {
+        of: &'static Ty,
+        min: usize,
+        max: usize,
+    },
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: Ty,
+    /// Read-only fields are silently dropped from input, as Wix does.
+    pub read_only: bool,
+    pub required: bool,
+}
+
+impl Field {
+    pub const fn new(name: &'static str, ty: Ty) -> Self {
+        Field {
+            name,
+            ty,
+            read_only: false,
+            required: false,
+        }
+    }
+    pub const fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+}
+
+pub const fn string() -> Ty {
+    Ty::Str {
+        min: 0,
+        max: usize::MAX,
+        format: Format::Plain,
+    }
+}
+pub const fn string_len(min: usize, max: usize) -> Ty {
+    Ty::Str {
+        min,
+        max,
+        format: Format::Plain,
+    }
+}
+pub const fn guid() -> Ty {
+    Ty::Str {
+        min: 0,
+        max: usize::MAX,
+        format: Format::Guid,
+    }
+}
+pub const fn decimal(rule: DecimalRule) -> Ty {
+    Ty::Str {
+        min: 0,
+        max: usize::MAX,
+        format: Format::Decimal(rule),
+    }
+}
+pub const fn timestamp() -> Ty {
+    Ty::Str {
+        min: 0,
+        max: usize::MAX,
+        format: Format::Timestamp,
+    }
+}
+pub const fn int(min: i64, max: i64) -> Ty {
+    Ty::Int { min, max }
+}
+pub const INT32: Ty = Ty::Int {
+    min: i32::MIN as i64,
+    max: i32::MAX as i64,
+};
+
+/// Walks `value` against `ty`, appending every violation to `out`, and returns the
+/// value as Wix would keep it (`None` when nothing is left of it).
+pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) -> Option<Value> {
+    match ty {
+        Ty::Str { min, max, format } => {
+            let Value::String(s) = value else {
+                out.push(type_violation(path, "a string"));
+                return None;
+            };
+            let len = s.chars().count();
+            if len < *min {
+                out.push(
+                    FieldViolation::new(path, "MIN_LENGTH", format!("must be at least {min} character(s) long"))
+                        .with_data(json!({"threshold": min})),
+                );
+            } else if len > *max {
+                out.push(
+                    FieldViolation::new(path, "MAX_LENGTH", format!("must be at most {max} characters long"))
+                        .with_data(json!({"threshold": max})),
+                );
+            }
+            match format {
+                Format::Plain => {}
+                Format::Guid => {
+                    if !is_guid(s) {
+                        out.push(
+                            FieldViolation::new(path, "FORMAT", "must be a valid GUID")
+                                .with_data(json!({"type": "GUID"})),
+                        );
+                    }
+                }
+                Format::Timestamp => {
+                    if time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_err() {
+                        out.push(
+                            FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
+                                .with_data(json!({"type": "DATE_TIME"})),
+                        );
+                    }
+                }
+                Format::Decimal(rule) => check_decimal(s, rule, path, out),
+            }
+            Some(value.clone())
+        }
+        Ty::Bool => match value {
+            Value::Bool(_) => Some(value.clone()),
+            _ => {
+                out.push(type_violation(path, "a boolean"));
+                None
+            }
+        },
+        Ty::Int { min, max } => {
+            let Some(n) = as_integer(value) else {
+                out.push(type_violation(path, "an integer"));
+                return None;
+            };
+            if n < *min {
+                out.push(
+                    FieldViolation::new(path, "MIN", format!("must be at least {min}"))
+                        .with_data(json!({"threshold": min})),
+                );
+            } else if n > *max {
+                out.push(
+                    FieldViolation::new(path, "MAX", format!("must be at most {max}"))
+                        .with_data(json!({"threshold": max})),
+                );
+            }
+            Some(Value::from(n))
+        }
+        Ty::Num => match value {
+            Value::Number(_) => Some(value.clone()),
+            Value::String(s) => match s.parse::<f64>() {
+                Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
+                _ => {
+                    out.push(type_violation(path, "a number"));
+                    None
+                }
+            },
+            _ => {
+                out.push(type_violation(path, "a number"));
+                None
+            }
+        },
+        Ty::Enum(values) => match value {
+            Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
+            _ => {
+                out.push(
+                    FieldViolation::new(path, "INVALID_ENUM_VALUE", format!("must be one of {}", values.join(", ")))
+                        .with_data(json!({"supported": values})),
+                );
+                None
+            }
+        },
+        Ty::Struct => match value {
+            Value::Object(_) => Some(value.clone()),
+            _ => {
+                out.push(type_violation(path, "an object"));
+                None
+            }
+        },
+        Ty::Obj(fields) => {
+            let Value::Object(map) = value else {
+                out.push(type_violation(path, "an object"));
+                return None;
+            };
+            Some(Value::Object(check_object(map, fields, path, out)))
+        }
+        Ty::Arr { of, min, max } => {
+            let Value::Array(items) = value else {
+                out.push(type_violation(path, "an array"));
+                return None;
+            };
+            if items.len() > *max {
+                out.push(
+                    FieldViolation::new(path, "MAX_SIZE", format!("must contain at most {max} elements"))
+                        .with_data(json!({"threshold": max})),
+                );
+                // Checking thousands of elements past the limit only buries the real problem.
+                return None;
+            }
+            if items.len() < *min {
+                out.push(
+                    FieldViolation::new(path, "MIN_SIZE", format!("must contain at least {min} elements"))
+                        .with_data(json!({"threshold": min})),
+                );
+            }
+            let kept = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let item_path = format!("{path}[{i}]");
+                    if item.is_null() {
+                        out.push(type_violation(&item_path, "a value, not null"));
+                        return Value::Null;
+                    }
+                    check(item, of, &item_path, out).unwrap_or(Value::Null)
+                })
+                .collect();
+            Some(Value::Array(kept))
+        }
+    }
+}
+
+/// Checks the fields of one object; keeps the client's key order.
+pub fn check_object(
+    map: &Map<String, Value>,
+    fields: &[Field],
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Map<String, Value> {
+    let mut kept = Map::new();
+    for (key, value) in map {
+        let Some(field) = fields.iter().find(|f| f.name == key) else {
+            continue;
+        };
+        if field.read_only || value.is_null() {
+            continue;
+        }
+        if let Some(v) = check(value, &field.ty, &join(path, key), out) {
+            kept.insert(key.clone(), v);
+        }
+    }
+    for field in fields.iter().filter(|f| f.required) {
+        if map.get(field.name).is_none_or(Value::is_null) {
+            out.push(FieldViolation::new(
+                join(path, field.name),
+                "REQUIRED_FIELD",
+                "is required",
+            ));
+        }
+    }
+    kept
+}
+
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn type_violation(path: &str, expected: &str) -> FieldViolation {
+    FieldViolation::new(path, "FORMAT", format!("must be {expected}")).with_data(json!({"expected": expected}))
+}
+
+fn as_integer(value: &Value) -> Option<i64> {
+    let n = match value {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))?,
+        Value::String(s) => s.trim().parse::<i64>().ok()?,
+        _ => return None,
+    };
+    (i32::MIN as i64..=i32::MAX as i64).contains(&n).then_some(n)
+}
+
+/// Parses a Wix decimal string: digits with an optional fraction, no symbols or exponent.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let ok = !digits.is_empty()
+        && digits.split('.').count() <= 2
+        && digits.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+fn check_decimal(s: &str, rule: &DecimalRule, path: &str, out: &mut Vec<FieldViolation>) {
+    let Some(d) = parse_decimal(s) else {
+        out.push(
+            FieldViolation::new(path, "FORMAT", "must be a decimal number without symbols, such as \"10.50\"")
+                .with_data(json!({"type": "DECIMAL_VALUE"})),
+        );
+        return;
+    };
+    if let Some(gte) = rule.gte {
+        if d < Decimal::from(gte) {
+            out.push(
+                FieldViolation::new(path, "DECIMAL_GTE", format!("must be greater than or equal to {gte}"))
+                    .with_data(json!({"threshold": gte.to_string()})),
+            );
+        }
+    }
+    if let Some(gt) = rule.gt {
+        if d <= Decimal::from(gt) {
+            out.push(
+                FieldViolation::new(path, "DECIMAL_GT", format!("must be greater than {gt}"))
+                    .with_data(json!({"threshold": gt.to_string()})),
+            );
+        }
+    }
+    if let Some(lte) = rule.lte {
+        if d > Decimal::from(lte) {
+            out.push(
+                FieldViolation::new(path, "DECIMAL_LTE", format!("must be less than or equal to {lte}"))
+                    .with_data(json!({"threshold": lte.to_string()})),
+            );
+        }
+    }
+    if let Some(scale) = rule.max_scale {
+        let fraction = s.split_once('.').map_or(0, |(_, f)| f.len());
+        if fraction > scale as usize {
+            out.push(
+                FieldViolation::new(path, "DECIMAL_MAX_SCALE", format!("must have at most {scale} decimal places"))
+                    .with_data(json!({"threshold": scale})),
+            );
+        }
+    }
+}
+
+/// A GUID in 8-4-4-4-12 hex form, either case.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ITEM: &[Field] = &[
+        Field::new("quantity", int(1, 100)).required(),
+        Field::new("price", decimal(DecimalRule { gte: Some(0), gt: None, lte: Some(1000), max_scale: Some(2) })),
+        Field::new("id", guid()).read_only(),
+    ];
+    const ROOT: &[Field] = &[Field::new("items", Ty::Arr { of: &Ty::Obj(ITEM), min: 0, max: 2 })];
+
+    fn run(v: Value) -> (Value, Vec<FieldViolation>) {
+        let mut out = vec![];
+        let kept = check_object(v.as_object().unwrap(), ROOT, "t", &mut out);
+        (Value::Object(kept), out)
+    }
+
+    #[test]
+    fn keeps_known_fields_and_drops_unknown_and_read_only() {
+        let (kept, out) = run(json!({"items": [{"quantity": "3", "price": "1.5", "id": "x", "color": "red"}], "x": 1}));
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(kept, json!({"items": [{"quantity": 3, "price": "1.5"}]}));
+    }
+
+    #[test]
+    fn reports_every_violation_with_its_path() {
+        let (_, out) = run(json!({"items": [{"quantity": 0, "price": "1.234"}, {"price": "-1"}]}));
+        let rules: Vec<_> = out.iter().map(|v| (v.field.as_str(), v.violated_rule)).collect();
+        assert_eq!(
+            rules,
+            vec![
+                ("t.items[0].quantity", "MIN"),
+                ("t.items[0].price", "DECIMAL_MAX_SCALE"),
+                ("t.items[1].price", "DECIMAL_GTE"),
+                ("t.items[1].quantity", "REQUIRED_FIELD"),
+            ]
+        );
+    }
+
+    #[test]
+    fn decimals_reject_symbols_and_exponents() {
+        for bad in ["$1", "1e3", "1.", ".5", "", "1,000", "0x10"] {
+            assert!(parse_decimal(bad).is_none(), "{bad}");
+        }
+        assert_eq!(parse_decimal("10.50").unwrap().to_string(), "10.50");
+    }
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60"));
+        assert!(is_guid("0E7D3F5A-3B1C-4A1E-9D1E-1B2C3D4E5F60"));
+        assert!(!is_guid("0e7d3f5a3b1c4a1e9d1e1b2c3d4e5f60"));
+        assert!(!is_guid("0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f6g"));
+    }
+
+    #[test]
+    fn oversize_arrays_stop_early() {
+        let (_, out) = run(json!({"items": [{}, {}, {}]}));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].violated_rule, "MAX_SIZE");
+    }
+}
