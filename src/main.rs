@@ -83,17 +83,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::connect(&database_url, file.limits.max_connections).await?;
     let (state, welcome) = AppState::build(store.clone(), &file, &public_url).await?;
 
-    println!("checkout-templates listening on {public_url}");
-    println!("  database   {}", redacted(&database_url));
-    println!("  site id    {}", welcome.site_id);
-    println!("  site url   {}", welcome.site_url);
-    if let Some(key) = &welcome.api_key {
-        println!("  api key    {key}   (admin)");
-    }
-    println!(
-        "  try        curl -s -X POST {public_url}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'",
-        welcome.site_id
+    let mut banner = format!(
+        "checkout-templates listening on {public_url}\n  database   {}\n  site id    {}\n  site url   {}\n",
+        redacted(&database_url),
+        welcome.site_id,
+        welcome.site_url
     );
+    if let Some(key) = &welcome.api_key {
+        banner.push_str(&format!("  api key    {key}   (admin)\n"));
+    }
+    banner.push_str(&format!(
+        "  try        curl -s -X POST {public_url}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
+        welcome.site_id
+    ));
+    // A closed stdout must not take the server down, so no println!.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
 
     checkout_templates::serve(listener, Arc::new(state), shutdown_signal()).await?;
     store.close().await;
