@@ -113,8 +113,10 @@ impl Default for Limits {
 
 impl FileConfig {
     pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let config: FileConfig = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let config: FileConfig =
+            toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         config.validate()?;
         Ok(config)
     }
@@ -126,7 +128,11 @@ impl FileConfig {
                 bail!("site id {:?} is not a GUID", site.id);
             }
             if !(site.url.starts_with("http://") || site.url.starts_with("https://")) {
-                bail!("site {} url {:?} must start with http:// or https://", site.id, site.url);
+                bail!(
+                    "site {} url {:?} must start with http:// or https://",
+                    site.id,
+                    site.url
+                );
             }
         }
         for key in &self.api_keys {

@@ -20,7 +20,11 @@ pub struct FieldViolation {
 }
 
 impl FieldViolation {
-    pub fn new(field: impl Into<String>, rule: &'static str, description: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        rule: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             description: description.into(),
@@ -78,11 +82,19 @@ impl From<sqlx::Error> for ApiError {
 }
 
 impl ApiError {
-    pub fn validation(field: impl Into<String>, rule: &'static str, description: impl Into<String>) -> Self {
+    pub fn validation(
+        field: impl Into<String>,
+        rule: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
         ApiError::Validation(vec![FieldViolation::new(field, rule, description)])
     }
 
-    pub fn application(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+    pub fn application(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
         ApiError::Application {
             status,
             code,

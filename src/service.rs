@@ -22,7 +22,11 @@ fn check_id(id: &str, field: &str) -> Result<()> {
     if is_guid(id) {
         Ok(())
     } else {
-        Err(ApiError::validation(field, "FORMAT", "must be a valid GUID"))
+        Err(ApiError::validation(
+            field,
+            "FORMAT",
+            "must be a valid GUID",
+        ))
     }
 }
 
@@ -38,30 +42,50 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
     let items = match body.get("checkoutTemplates") {
         Some(Value::Array(items)) => items,
         None | Some(Value::Null) => {
-            return Err(ApiError::validation("checkoutTemplates", "REQUIRED_FIELD", "is required"))
+            return Err(ApiError::validation(
+                "checkoutTemplates",
+                "REQUIRED_FIELD",
+                "is required",
+            ))
         }
-        Some(_) => return Err(ApiError::validation("checkoutTemplates", "FORMAT", "must be an array")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "checkoutTemplates",
+                "FORMAT",
+                "must be an array",
+            ))
+        }
     };
     if items.is_empty() {
-        return Err(ApiError::Validation(vec![crate::error::FieldViolation::new(
-            "checkoutTemplates",
-            "MIN_SIZE",
-            "must contain at least 1 element",
-        )
-        .with_data(json!({"threshold": 1}))]));
+        return Err(ApiError::Validation(vec![
+            crate::error::FieldViolation::new(
+                "checkoutTemplates",
+                "MIN_SIZE",
+                "must contain at least 1 element",
+            )
+            .with_data(json!({"threshold": 1})),
+        ]));
     }
     if items.len() > MAX_BULK {
-        return Err(ApiError::Validation(vec![crate::error::FieldViolation::new(
-            "checkoutTemplates",
-            "MAX_SIZE",
-            format!("must contain at most {MAX_BULK} elements"),
-        )
-        .with_data(json!({"threshold": MAX_BULK}))]));
+        return Err(ApiError::Validation(vec![
+            crate::error::FieldViolation::new(
+                "checkoutTemplates",
+                "MAX_SIZE",
+                format!("must contain at most {MAX_BULK} elements"),
+            )
+            .with_data(json!({"threshold": MAX_BULK})),
+        ]));
     }
     let return_entity = match body.get("returnEntity") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::validation("returnEntity", "FORMAT", "must be a boolean")),
+        Some(_) => {
+            return Err(ApiError::validation(
+                "returnEntity",
+                "FORMAT",
+                "must be a boolean",
+            ))
+        }
     };
 
     let outcomes: Vec<Result<Doc>> = items
@@ -69,8 +93,15 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
         .enumerate()
         .map(|(i, item)| new_template(Some(item), &format!("checkoutTemplates[{i}]")))
         .collect();
-    let valid: Vec<Doc> = outcomes.iter().filter_map(|o| o.as_ref().ok().cloned()).collect();
-    let mut stored = state.store.insert_templates(&site.id, &valid).await?.into_iter();
+    let valid: Vec<Doc> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok().cloned())
+        .collect();
+    let mut stored = state
+        .store
+        .insert_templates(&site.id, &valid)
+        .await?
+        .into_iter();
 
     let mut results = Vec::with_capacity(outcomes.len());
     for (index, outcome) in outcomes.iter().enumerate() {
@@ -101,10 +132,19 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
 
 pub async fn get_template(state: &AppState, site: &Site, id: &str) -> Result<String> {
     check_id(id, "checkoutTemplateId")?;
-    state.store.get_template(&site.id, id).await?.ok_or_else(|| not_found(id))
+    state
+        .store
+        .get_template(&site.id, id)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
-pub async fn update_template(state: &AppState, site: &Site, id: &str, body: &Value) -> Result<String> {
+pub async fn update_template(
+    state: &AppState,
+    site: &Site,
+    id: &str,
+    body: &Value,
+) -> Result<String> {
     let patch = Patch::parse(id, body)?;
     state
         .store
@@ -122,9 +162,16 @@ pub async fn delete_template(state: &AppState, site: &Site, id: &str) -> Result<
     }
 }
 
-pub async fn query_templates(state: &AppState, site: &Site, body: &Value) -> Result<(Vec<TemplateRow>, Value)> {
+pub async fn query_templates(
+    state: &AppState,
+    site: &Site,
+    body: &Value,
+) -> Result<(Vec<TemplateRow>, Value)> {
     let plan = Plan::from_request(body.get("query"), &site.id, &state.cursor_key)?;
-    let rows = state.store.query_templates(&site.id, &plan.to_sql()).await?;
+    let rows = state
+        .store
+        .query_templates(&site.id, &plan.to_sql())
+        .await?;
     Ok(plan.page(rows, &site.id, &state.cursor_key))
 }
 
@@ -151,7 +198,9 @@ async fn make_checkout(state: &AppState, site: &Site, template_id: &str) -> Resu
     };
     let outcome = state
         .store
-        .create_checkout(&site.id, template_id, |template| checkout::build(template, &state.pricing, &new))
+        .create_checkout(&site.id, template_id, |template| {
+            checkout::build(template, &state.pricing, &new)
+        })
         .await?;
     Ok(match outcome {
         CheckoutOutcome::Created { .. } => Made::Checkout(CreatedCheckout {
@@ -164,17 +213,27 @@ async fn make_checkout(state: &AppState, site: &Site, template_id: &str) -> Resu
     })
 }
 
-pub async fn create_checkout(state: &AppState, site: &Site, template_id: &str, body: &Value) -> Result<CreatedCheckout> {
+pub async fn create_checkout(
+    state: &AppState,
+    site: &Site,
+    template_id: &str,
+    body: &Value,
+) -> Result<CreatedCheckout> {
     check_id(template_id, "checkoutTemplateId")?;
     match body.get("siteId") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == &site.id => {}
         Some(Value::String(s)) if !is_guid(s) => {
-            return Err(ApiError::validation("siteId", "FORMAT", "must be a valid GUID"))
+            return Err(ApiError::validation(
+                "siteId",
+                "FORMAT",
+                "must be a valid GUID",
+            ))
         }
         Some(_) => {
             return Err(ApiError::PermissionDenied(
-                "siteId does not match the site this request is authorized for (wix-site-id)".into(),
+                "siteId does not match the site this request is authorized for (wix-site-id)"
+                    .into(),
             ))
         }
     }

@@ -21,7 +21,10 @@ pub struct Site {
 
 impl Site {
     pub fn checkout_url(&self, checkout_id: &str) -> String {
-        format!("{}/checkout?checkoutId={checkout_id}", self.url.trim_end_matches('/'))
+        format!(
+            "{}/checkout?checkoutId={checkout_id}",
+            self.url.trim_end_matches('/')
+        )
     }
 }
 
@@ -56,7 +59,11 @@ pub struct Welcome {
 impl AppState {
     /// Builds the state. With no `[[sites]]`, a default site is made on first start
     /// and kept in the database; with no `[[api_keys]]`, likewise an admin key.
-    pub async fn build(store: Store, config: &FileConfig, public_url: &str) -> anyhow::Result<(AppState, Welcome)> {
+    pub async fn build(
+        store: Store,
+        config: &FileConfig,
+        public_url: &str,
+    ) -> anyhow::Result<(AppState, Welcome)> {
         let mut tenancy = Tenancy::default();
         for site in &config.sites {
             tenancy.sites.insert(
@@ -93,7 +100,9 @@ impl AppState {
         }
         let mut default_key = None;
         if tenancy.keys.is_empty() {
-            let key = store.setting_or_insert("default_api_key", random_key).await?;
+            let key = store
+                .setting_or_insert("default_api_key", random_key)
+                .await?;
             tenancy.keys.insert(
                 key.clone(),
                 ApiKey {

@@ -44,7 +44,10 @@ pub enum Ty {
     },
     Bool,
     /// A 32-bit integer; proto JSON also accepts it as a numeric string.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A double.
     Num,
     Enum(&'static [&'static str]),
@@ -141,13 +144,21 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             let len = s.chars().count();
             if len < *min {
                 out.push(
-                    FieldViolation::new(path, "MIN_LENGTH", format!("must be at least {min} character(s) long"))
-                        .with_data(json!({"threshold": min})),
+                    FieldViolation::new(
+                        path,
+                        "MIN_LENGTH",
+                        format!("must be at least {min} character(s) long"),
+                    )
+                    .with_data(json!({"threshold": min})),
                 );
             } else if len > *max {
                 out.push(
-                    FieldViolation::new(path, "MAX_LENGTH", format!("must be at most {max} characters long"))
-                        .with_data(json!({"threshold": max})),
+                    FieldViolation::new(
+                        path,
+                        "MAX_LENGTH",
+                        format!("must be at most {max} characters long"),
+                    )
+                    .with_data(json!({"threshold": max})),
                 );
             }
             match format {
@@ -161,7 +172,12 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
                     }
                 }
                 Format::Timestamp => {
-                    if time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_err() {
+                    if time::OffsetDateTime::parse(
+                        s,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .is_err()
+                    {
                         out.push(
                             FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
                                 .with_data(json!({"type": "DATE_TIME"})),
@@ -215,8 +231,12 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
             _ => {
                 out.push(
-                    FieldViolation::new(path, "INVALID_ENUM_VALUE", format!("must be one of {}", values.join(", ")))
-                        .with_data(json!({"supported": values})),
+                    FieldViolation::new(
+                        path,
+                        "INVALID_ENUM_VALUE",
+                        format!("must be one of {}", values.join(", ")),
+                    )
+                    .with_data(json!({"supported": values})),
                 );
                 None
             }
@@ -242,16 +262,24 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             };
             if items.len() > *max {
                 out.push(
-                    FieldViolation::new(path, "MAX_SIZE", format!("must contain at most {max} elements"))
-                        .with_data(json!({"threshold": max})),
+                    FieldViolation::new(
+                        path,
+                        "MAX_SIZE",
+                        format!("must contain at most {max} elements"),
+                    )
+                    .with_data(json!({"threshold": max})),
                 );
                 // Checking thousands of elements past the limit only buries the real problem.
                 return None;
             }
             if items.len() < *min {
                 out.push(
-                    FieldViolation::new(path, "MIN_SIZE", format!("must contain at least {min} elements"))
-                        .with_data(json!({"threshold": min})),
+                    FieldViolation::new(
+                        path,
+                        "MIN_SIZE",
+                        format!("must contain at least {min} elements"),
+                    )
+                    .with_data(json!({"threshold": min})),
                 );
             }
             let kept = items
@@ -311,18 +339,23 @@ pub fn join(path: &str, key: &str) -> String {
 }
 
 fn type_violation(path: &str, expected: &str) -> FieldViolation {
-    FieldViolation::new(path, "FORMAT", format!("must be {expected}")).with_data(json!({"expected": expected}))
+    FieldViolation::new(path, "FORMAT", format!("must be {expected}"))
+        .with_data(json!({"expected": expected}))
 }
 
 fn as_integer(value: &Value) -> Option<i64> {
     let n = match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64))?,
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                .map(|f| f as i64)
+        })?,
         Value::String(s) => s.trim().parse::<i64>().ok()?,
         _ => return None,
     };
-    (i32::MIN as i64..=i32::MAX as i64).contains(&n).then_some(n)
+    (i32::MIN as i64..=i32::MAX as i64)
+        .contains(&n)
+        .then_some(n)
 }
 
 /// Parses a Wix decimal string: digits with an optional fraction, no symbols or exponent.
@@ -330,7 +363,9 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let ok = !digits.is_empty()
         && digits.split('.').count() <= 2
-        && digits.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+        && digits
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
     if !ok {
         return None;
     }
@@ -340,16 +375,24 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
 fn check_decimal(s: &str, rule: &DecimalRule, path: &str, out: &mut Vec<FieldViolation>) {
     let Some(d) = parse_decimal(s) else {
         out.push(
-            FieldViolation::new(path, "FORMAT", "must be a decimal number without symbols, such as \"10.50\"")
-                .with_data(json!({"type": "DECIMAL_VALUE"})),
+            FieldViolation::new(
+                path,
+                "FORMAT",
+                "must be a decimal number without symbols, such as \"10.50\"",
+            )
+            .with_data(json!({"type": "DECIMAL_VALUE"})),
         );
         return;
     };
     if let Some(gte) = rule.gte {
         if d < Decimal::from(gte) {
             out.push(
-                FieldViolation::new(path, "DECIMAL_GTE", format!("must be greater than or equal to {gte}"))
-                    .with_data(json!({"threshold": gte.to_string()})),
+                FieldViolation::new(
+                    path,
+                    "DECIMAL_GTE",
+                    format!("must be greater than or equal to {gte}"),
+                )
+                .with_data(json!({"threshold": gte.to_string()})),
             );
         }
     }
@@ -364,8 +407,12 @@ fn check_decimal(s: &str, rule: &DecimalRule, path: &str, out: &mut Vec<FieldVio
     if let Some(lte) = rule.lte {
         if d > Decimal::from(lte) {
             out.push(
-                FieldViolation::new(path, "DECIMAL_LTE", format!("must be less than or equal to {lte}"))
-                    .with_data(json!({"threshold": lte.to_string()})),
+                FieldViolation::new(
+                    path,
+                    "DECIMAL_LTE",
+                    format!("must be less than or equal to {lte}"),
+                )
+                .with_data(json!({"threshold": lte.to_string()})),
             );
         }
     }
@@ -373,8 +420,12 @@ fn check_decimal(s: &str, rule: &DecimalRule, path: &str, out: &mut Vec<FieldVio
         let fraction = s.split_once('.').map_or(0, |(_, f)| f.len());
         if fraction > scale as usize {
             out.push(
-                FieldViolation::new(path, "DECIMAL_MAX_SCALE", format!("must have at most {scale} decimal places"))
-                    .with_data(json!({"threshold": scale})),
+                FieldViolation::new(
+                    path,
+                    "DECIMAL_MAX_SCALE",
+                    format!("must have at most {scale} decimal places"),
+                )
+                .with_data(json!({"threshold": scale})),
             );
         }
     }
@@ -396,10 +447,25 @@ mod tests {
 
     const ITEM: &[Field] = &[
         Field::new("quantity", int(1, 100)).required(),
-        Field::new("price", decimal(DecimalRule { gte: Some(0), gt: None, lte: Some(1000), max_scale: Some(2) })),
+        Field::new(
+            "price",
+            decimal(DecimalRule {
+                gte: Some(0),
+                gt: None,
+                lte: Some(1000),
+                max_scale: Some(2),
+            }),
+        ),
         Field::new("id", guid()).read_only(),
     ];
-    const ROOT: &[Field] = &[Field::new("items", Ty::Arr { of: &Ty::Obj(ITEM), min: 0, max: 2 })];
+    const ROOT: &[Field] = &[Field::new(
+        "items",
+        Ty::Arr {
+            of: &Ty::Obj(ITEM),
+            min: 0,
+            max: 2,
+        },
+    )];
 
     fn run(v: Value) -> (Value, Vec<FieldViolation>) {
         let mut out = vec![];
@@ -409,7 +475,9 @@ mod tests {
 
     #[test]
     fn keeps_known_fields_and_drops_unknown_and_read_only() {
-        let (kept, out) = run(json!({"items": [{"quantity": "3", "price": "1.5", "id": "x", "color": "red"}], "x": 1}));
+        let (kept, out) = run(
+            json!({"items": [{"quantity": "3", "price": "1.5", "id": "x", "color": "red"}], "x": 1}),
+        );
         assert!(out.is_empty(), "{out:?}");
         assert_eq!(kept, json!({"items": [{"quantity": 3, "price": "1.5"}]}));
     }
@@ -417,7 +485,10 @@ mod tests {
     #[test]
     fn reports_every_violation_with_its_path() {
         let (_, out) = run(json!({"items": [{"quantity": 0, "price": "1.234"}, {"price": "-1"}]}));
-        let rules: Vec<_> = out.iter().map(|v| (v.field.as_str(), v.violated_rule)).collect();
+        let rules: Vec<_> = out
+            .iter()
+            .map(|v| (v.field.as_str(), v.violated_rule))
+            .collect();
         assert_eq!(
             rules,
             vec![

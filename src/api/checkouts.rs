@@ -17,7 +17,11 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/ecom/v1/checkouts/{id}", get(fetch))
 }
 
-async fn fetch(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<String>) -> Result<Response> {
+async fn fetch(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let checkout = service::get_checkout(&state, &caller.site, &id).await?;
     Ok(wrap_raw("checkout", &checkout))
 }

@@ -31,14 +31,18 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
     if state.store.ping().await {
         Json(json!({"status": "ready"})).into_response()
     } else {
-        let mut response = ApiError::Internal(anyhow::anyhow!("database is not reachable")).into_response();
+        let mut response =
+            ApiError::Internal(anyhow::anyhow!("database is not reachable")).into_response();
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         response
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
@@ -51,7 +55,10 @@ fn page(title: &str, body: &str) -> Html<String> {
     ))
 }
 
-async fn site_page(State(state): State<Arc<AppState>>, Path(site_id): Path<String>) -> Result<Html<String>> {
+async fn site_page(
+    State(state): State<Arc<AppState>>,
+    Path(site_id): Path<String>,
+) -> Result<Html<String>> {
     let site = state
         .tenancy
         .sites
@@ -81,7 +88,11 @@ async fn checkout_page(
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(item["productName"]["original"].as_str().unwrap_or("(item)")),
             item["quantity"],
-            escape(item["lineItemPrice"]["formattedAmount"].as_str().unwrap_or("")),
+            escape(
+                item["lineItemPrice"]["formattedAmount"]
+                    .as_str()
+                    .unwrap_or("")
+            ),
         ));
     }
     let summary = &checkout["priceSummary"];

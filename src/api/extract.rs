@@ -24,7 +24,11 @@ impl FromRequest<Arc<AppState>> for Body {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(state.max_body_bytes)
             } else {
-                ApiError::Validation(vec![FieldViolation::new("body", "FORMAT", rejection.body_text())])
+                ApiError::Validation(vec![FieldViolation::new(
+                    "body",
+                    "FORMAT",
+                    rejection.body_text(),
+                )])
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -32,8 +36,16 @@ impl FromRequest<Arc<AppState>> for Body {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(v @ Value::Object(_)) => Ok(Body(v)),
-            Ok(_) => Err(ApiError::validation("body", "FORMAT", "the request body must be a JSON object")),
-            Err(e) => Err(ApiError::validation("body", "FORMAT", format!("the request body is not valid JSON: {e}"))),
+            Ok(_) => Err(ApiError::validation(
+                "body",
+                "FORMAT",
+                "the request body must be a JSON object",
+            )),
+            Err(e) => Err(ApiError::validation(
+                "body",
+                "FORMAT",
+                format!("the request body is not valid JSON: {e}"),
+            )),
         }
     }
 }
@@ -60,7 +72,10 @@ impl Caller {
 impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(&parts.headers, state)
     }
 }
@@ -78,7 +93,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Api
 pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
     let raw = header(headers, "authorization")?
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::Unauthenticated("missing Authorization header: send your API key".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("missing Authorization header: send your API key".into())
+        })?;
     let token = match raw.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
         _ => raw,
@@ -110,5 +127,8 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, Api
         .get(&site_id)
         .cloned()
         .ok_or_else(|| ApiError::PermissionDenied(format!("site {site_id} is not known")))?;
-    Ok(Caller { site, role: key.role })
+    Ok(Caller {
+        site,
+        role: key.role,
+    })
 }

@@ -21,7 +21,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ecom/v1/checkout-templates", post(create))
         .route("/ecom/v1/bulk/checkout-templates/create", post(bulk_create))
         .route("/ecom/v1/checkout-templates/query", post(query))
-        .route("/ecom/v1/checkout-templates/{id}", get(fetch).patch(update).delete(remove))
+        .route(
+            "/ecom/v1/checkout-templates/{id}",
+            get(fetch).patch(update).delete(remove),
+        )
         .route(
             "/ecom/v1/checkout-templates/{id}/create-checkout-from-template",
             post(create_checkout),
@@ -32,19 +35,31 @@ pub fn router() -> Router<Arc<AppState>> {
         )
 }
 
-async fn create(State(state): State<Arc<AppState>>, caller: Caller, Body(body): Body) -> Result<Response> {
+async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response> {
     caller.admin()?;
     let template = service::create_template(&state, &caller.site, &body).await?;
     Ok(wrap_raw("checkoutTemplate", &template))
 }
 
-async fn bulk_create(State(state): State<Arc<AppState>>, caller: Caller, Body(body): Body) -> Result<Response> {
+async fn bulk_create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response> {
     caller.admin()?;
     Ok(Json(service::bulk_create(&state, &caller.site, &body).await?).into_response())
 }
 
 /// The SDK also sends the id as `?checkoutTemplateId=`; the path is authoritative.
-async fn fetch(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<String>) -> Result<Response> {
+async fn fetch(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
     caller.admin()?;
     let template = service::get_template(&state, &caller.site, &id).await?;
     Ok(wrap_raw("checkoutTemplate", &template))
@@ -61,13 +76,21 @@ async fn update(
     Ok(wrap_raw("checkoutTemplate", &template))
 }
 
-async fn remove(State(state): State<Arc<AppState>>, caller: Caller, Path(id): Path<String>) -> Result<Response> {
+async fn remove(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response> {
     caller.admin()?;
     service::delete_template(&state, &caller.site, &id).await?;
     Ok(Json(json!({})).into_response())
 }
 
-async fn query(State(state): State<Arc<AppState>>, caller: Caller, Body(body): Body) -> Result<Response> {
+async fn query(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Body(body): Body,
+) -> Result<Response> {
     caller.admin()?;
     let (rows, paging) = service::query_templates(&state, &caller.site, &body).await?;
     let mut out = String::with_capacity(64 + rows.iter().map(|r| r.body.len() + 1).sum::<usize>());

@@ -27,7 +27,10 @@ impl Pricing {
                 .iter()
                 .map(|i| ((i.app_id.clone(), i.catalog_item_id.clone()), i.clone()))
                 .collect(),
-            coupons: coupons.iter().map(|c| (c.code.clone(), c.clone())).collect(),
+            coupons: coupons
+                .iter()
+                .map(|c| (c.code.clone(), c.clone()))
+                .collect(),
         }
     }
 }
@@ -50,14 +53,20 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     for item in array(template, "lineItems") {
         let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
         let reference = item.get("catalogReference").cloned().unwrap_or(json!({}));
-        let key = (str_at(&reference, "appId"), str_at(&reference, "catalogItemId"));
+        let key = (
+            str_at(&reference, "appId"),
+            str_at(&reference, "catalogItemId"),
+        );
         let overrides = item.get("catalogOverrideFields").and_then(Value::as_object);
         let catalog_item = pricing.catalog.get(&key);
         if !pricing.catalog.is_empty() && catalog_item.is_none() {
             return Err(ApiError::application(
                 StatusCode::PRECONDITION_REQUIRED,
                 "ITEM_NOT_FOUND_IN_CATALOG",
-                format!("catalog item {} of app {} was not found in the catalog", key.1, key.0),
+                format!(
+                    "catalog item {} of app {} was not found in the catalog",
+                    key.1, key.0
+                ),
             )
             .with_data(json!({"appId": key.0, "catalogItemId": key.1})));
         }
@@ -67,7 +76,9 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
             .and_then(|o| decimal_at(o, "price"))
             .or(catalog_item.map(|c| c.price))
             .unwrap_or(Decimal::ZERO);
-        let full = overrides.and_then(|o| decimal_at(o, "fullPrice")).unwrap_or(unit);
+        let full = overrides
+            .and_then(|o| decimal_at(o, "fullPrice"))
+            .unwrap_or(unit);
         let name = overrides
             .and_then(|o| o.get("productName").cloned())
             .or_else(|| catalog_item.map(|c| json!({"original": c.name, "translated": c.name})));
@@ -78,11 +89,22 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         line.insert("catalogReference".into(), reference);
         insert_some(&mut line, "productName", name);
         if let Some(o) = overrides {
-            insert_some(&mut line, "descriptionLines", o.get("descriptionLines").cloned());
+            insert_some(
+                &mut line,
+                "descriptionLines",
+                o.get("descriptionLines").cloned(),
+            );
             insert_some(&mut line, "media", o.get("image").cloned());
-            insert_some(&mut line, "physicalProperties", o.get("physicalProperties").cloned());
+            insert_some(
+                &mut line,
+                "physicalProperties",
+                o.get("physicalProperties").cloned(),
+            );
             let payment = o.get("paymentOption").and_then(|p| p.get("value")).cloned();
-            line.insert("paymentOption".into(), payment.unwrap_or(json!("FULL_PAYMENT_ONLINE")));
+            line.insert(
+                "paymentOption".into(),
+                payment.unwrap_or(json!("FULL_PAYMENT_ONLINE")),
+            );
             if let Some(deposit) = decimal_at(o, "depositAmount") {
                 line.insert("depositAmount".into(), price(deposit, currency));
             }
@@ -107,7 +129,10 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
             return Err(ApiError::application(
                 StatusCode::PRECONDITION_REQUIRED,
                 "INSUFFICIENT_INVENTORY",
-                format!("only {available} of catalog item {} are in stock, {quantity} requested", key.1),
+                format!(
+                    "only {available} of catalog item {} are in stock, {quantity} requested",
+                    key.1
+                ),
             )
             .with_data(json!({
                 "appId": key.0, "catalogItemId": key.1,
@@ -118,8 +143,14 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
 
     for item in array(template, "customLineItems") {
         let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-        let unit = item.as_object().and_then(|o| decimal_at(o, "price")).unwrap_or(Decimal::ZERO);
-        let full = item.as_object().and_then(|o| decimal_at(o, "fullPrice")).unwrap_or(unit);
+        let unit = item
+            .as_object()
+            .and_then(|o| decimal_at(o, "price"))
+            .unwrap_or(Decimal::ZERO);
+        let full = item
+            .as_object()
+            .and_then(|o| decimal_at(o, "fullPrice"))
+            .unwrap_or(unit);
         let total = unit * Decimal::from(quantity);
         subtotal += total;
 
@@ -146,9 +177,14 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         }
         line.insert(
             "paymentOption".into(),
-            item.get("paymentOption").cloned().unwrap_or(json!("FULL_PAYMENT_ONLINE")),
+            item.get("paymentOption")
+                .cloned()
+                .unwrap_or(json!("FULL_PAYMENT_ONLINE")),
         );
-        if let Some(deposit) = item.as_object().and_then(|o| decimal_at(o, "depositAmount")) {
+        if let Some(deposit) = item
+            .as_object()
+            .and_then(|o| decimal_at(o, "depositAmount"))
+        {
             line.insert("depositAmount".into(), price(deposit, currency));
         }
         line.insert("availability".into(), json!({"status": "AVAILABLE"}));
@@ -198,13 +234,27 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     checkout.insert("violations".into(), json!([]));
     checkout.insert("purchaseFlowId".into(), json!(new.purchase_flow_id));
     checkout.insert("customSettings".into(), custom_settings(template));
-    insert_some(&mut checkout, "customContentReference", template.get("customContentReference").cloned());
-    insert_some(&mut checkout, "externalReference", template.get("externalReference").cloned());
+    insert_some(
+        &mut checkout,
+        "customContentReference",
+        template.get("customContentReference").cloned(),
+    );
+    insert_some(
+        &mut checkout,
+        "externalReference",
+        template.get("externalReference").cloned(),
+    );
     checkout.insert("paymentCurrency".into(), json!(currency));
     Ok(checkout)
 }
 
-fn priced_line(quantity: i64, unit: Decimal, full: Decimal, total: Decimal, currency: &str) -> Map<String, Value> {
+fn priced_line(
+    quantity: i64,
+    unit: Decimal,
+    full: Decimal,
+    total: Decimal,
+    currency: &str,
+) -> Map<String, Value> {
     let mut line = Map::new();
     line.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
     line.insert("quantity".into(), json!(quantity));
@@ -231,7 +281,11 @@ fn apply_coupon(
     currency: &str,
     line_ids: &[Value],
 ) -> (Decimal, Vec<Value>) {
-    let Some(code) = template.get("couponCode").and_then(Value::as_str).filter(|c| !c.is_empty()) else {
+    let Some(code) = template
+        .get("couponCode")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+    else {
         return (Decimal::ZERO, vec![]);
     };
     let amount = if pricing.coupons.is_empty() {
@@ -277,7 +331,10 @@ fn array<'a>(doc: &'a Doc, key: &str) -> impl Iterator<Item = &'a Value> {
 }
 
 fn str_at(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn decimal_at(o: &Map<String, Value>, key: &str) -> Option<Decimal> {

@@ -24,7 +24,9 @@ pub fn format_amount(amount: Decimal, currency: &str) -> String {
     let rounded = round_currency(amount);
     let text = format!("{rounded:.2}");
     let (int_part, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let (sign, digits) = int_part.strip_prefix('-').map_or(("", int_part), |d| ("-", d));
+    let (sign, digits) = int_part
+        .strip_prefix('-')
+        .map_or(("", int_part), |d| ("-", d));
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {

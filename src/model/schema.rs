@@ -138,7 +138,13 @@ const PAGE_URL: &[Field] = &[
     Field::new("url", string()),
 ];
 
-const ITEM_TYPE_PRESETS: &[&str] = &["UNRECOGNISED", "PHYSICAL", "DIGITAL", "GIFT_CARD", "SERVICE"];
+const ITEM_TYPE_PRESETS: &[&str] = &[
+    "UNRECOGNISED",
+    "PHYSICAL",
+    "DIGITAL",
+    "GIFT_CARD",
+    "SERVICE",
+];
 
 const ITEM_TYPE: &[Field] = &[
     Field::new("preset", Ty::Enum(ITEM_TYPE_PRESETS)),

@@ -46,7 +46,9 @@ pub fn new_template(raw: Option<&Value>, path: &str) -> Result<Doc> {
 fn as_object<'a>(raw: Option<&'a Value>, path: &str) -> Result<&'a Map<String, Value>> {
     match raw {
         Some(Value::Object(map)) => Ok(map),
-        None | Some(Value::Null) => Err(ApiError::validation(path, "REQUIRED_FIELD", "is required")),
+        None | Some(Value::Null) => {
+            Err(ApiError::validation(path, "REQUIRED_FIELD", "is required"))
+        }
         Some(_) => Err(ApiError::validation(path, "FORMAT", "must be an object")),
     }
 }
@@ -71,7 +73,11 @@ impl Patch {
     /// fields present in the body are the ones that change, as Wix infers it.
     pub fn parse(path_id: &str, body: &Value) -> Result<Patch> {
         if !is_guid(path_id) {
-            return Err(ApiError::validation("checkoutTemplate.id", "FORMAT", "must be a valid GUID"));
+            return Err(ApiError::validation(
+                "checkoutTemplate.id",
+                "FORMAT",
+                "must be a valid GUID",
+            ));
         }
         let input = as_object(body.get("checkoutTemplate"), "checkoutTemplate")?;
         if let Some(id) = input.get("id").filter(|v| !v.is_null()) {
@@ -94,7 +100,12 @@ impl Patch {
             }
         }
         let mut violations = Vec::new();
-        let values = check_object(input, CHECKOUT_TEMPLATE, "checkoutTemplate", &mut violations);
+        let values = check_object(
+            input,
+            CHECKOUT_TEMPLATE,
+            "checkoutTemplate",
+            &mut violations,
+        );
         let paths = match body.get("fieldMask") {
             None | Some(Value::Null) => leaf_paths(&values, CHECKOUT_TEMPLATE),
             Some(mask) => parse_field_mask(mask, &mut violations),
@@ -151,13 +162,23 @@ impl Patch {
 fn parse_field_mask(mask: &Value, violations: &mut Vec<FieldViolation>) -> Vec<Vec<String>> {
     let raw: Vec<String> = match mask {
         Value::String(s) => s.split(',').map(str::to_string).collect(),
-        Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Value::Object(m) => match m.get("paths") {
-            Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         },
         _ => {
-            violations.push(FieldViolation::new("fieldMask", "FORMAT", "must be a comma-separated list of paths"));
+            violations.push(FieldViolation::new(
+                "fieldMask",
+                "FORMAT",
+                "must be a comma-separated list of paths",
+            ));
             Vec::new()
         }
     };
@@ -176,10 +197,15 @@ fn leaf_paths(doc: &Doc, fields: &[Field]) -> Vec<Vec<String>> {
         if key == "id" {
             continue;
         }
-        let nested = fields.iter().find(|f| f.name == key).and_then(|f| match (&f.ty, value) {
-            (Ty::Obj(inner), Value::Object(map)) if !map.is_empty() => Some(leaf_paths(map, inner)),
-            _ => None,
-        });
+        let nested = fields
+            .iter()
+            .find(|f| f.name == key)
+            .and_then(|f| match (&f.ty, value) {
+                (Ty::Obj(inner), Value::Object(map)) if !map.is_empty() => {
+                    Some(leaf_paths(map, inner))
+                }
+                _ => None,
+            });
         match nested {
             Some(children) => out.extend(children.into_iter().map(|mut p| {
                 p.insert(0, key.clone());
@@ -215,10 +241,14 @@ fn lookup<'a>(doc: &'a Doc, path: &[String]) -> Option<&'a Value> {
 }
 
 fn set_path(doc: &mut Doc, path: &[String], value: Option<Value>) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut map = doc;
     for segment in parents {
-        let entry = map.entry(segment.clone()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = map
+            .entry(segment.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -235,7 +265,9 @@ fn set_path(doc: &mut Doc, path: &[String], value: Option<Value>) {
 }
 
 pub fn status_of(doc: &Doc) -> &str {
-    doc.get("status").and_then(Value::as_str).unwrap_or("ACTIVE")
+    doc.get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("ACTIVE")
 }
 
 #[cfg(test)]
@@ -256,7 +288,11 @@ mod tests {
     fn inferred_mask_changes_only_the_leaves_sent() {
         let doc = stored();
         let id = doc["id"].as_str().unwrap().to_string();
-        let patch = Patch::parse(&id, &json!({"checkoutTemplate": {"id": id, "customization": {"lockedGiftCard": true}}})).unwrap();
+        let patch = Patch::parse(
+            &id,
+            &json!({"checkoutTemplate": {"id": id, "customization": {"lockedGiftCard": true}}}),
+        )
+        .unwrap();
         let next = patch.apply(&doc).unwrap();
         assert_eq!(
             next["customization"],
@@ -269,7 +305,11 @@ mod tests {
     fn explicit_mask_clears_fields_absent_from_the_body() {
         let doc = stored();
         let id = doc["id"].as_str().unwrap().to_string();
-        let patch = Patch::parse(&id, &json!({"checkoutTemplate": {}, "fieldMask": "customization.webClient"})).unwrap();
+        let patch = Patch::parse(
+            &id,
+            &json!({"checkoutTemplate": {}, "fieldMask": "customization.webClient"}),
+        )
+        .unwrap();
         let next = patch.apply(&doc).unwrap();
         assert_eq!(next["customization"], json!({"lockedCoupon": true}));
     }
@@ -280,7 +320,11 @@ mod tests {
         let id = doc["id"].as_str().unwrap().to_string();
         let same = Patch::parse(&id, &json!({"checkoutTemplate": {"externalReference": {"appId": "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60"}}})).unwrap();
         assert!(same.apply(&doc).is_ok());
-        let other = Patch::parse(&id, &json!({"checkoutTemplate": {"externalReference": {"resourceId": "x"}}})).unwrap();
+        let other = Patch::parse(
+            &id,
+            &json!({"checkoutTemplate": {"externalReference": {"resourceId": "x"}}}),
+        )
+        .unwrap();
         let err = other.apply(&doc).unwrap_err();
         assert_eq!(err.application_error()["code"], UNSUPPORTED_FIELD);
     }
@@ -288,7 +332,8 @@ mod tests {
     #[test]
     fn unknown_mask_paths_are_rejected() {
         let id = "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60";
-        let err = Patch::parse(id, &json!({"checkoutTemplate": {}, "fieldMask": "nope"})).unwrap_err();
+        let err =
+            Patch::parse(id, &json!({"checkoutTemplate": {}, "fieldMask": "nope"})).unwrap_err();
         assert_eq!(err.application_error()["code"], UNSUPPORTED_FIELD);
         let err = Patch::parse(id, &json!({"checkoutTemplate": {"id": id}})).unwrap_err();
         assert_eq!(err.application_error()["code"], NO_FIELDS);

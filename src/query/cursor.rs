@@ -32,7 +32,11 @@ impl CursorKey {
     pub fn seal(&self, site_id: &str, state: &CursorState) -> String {
         let payload = serde_json::to_vec(state).expect("cursor state serializes");
         let tag = self.mac(site_id, &payload).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(&tag[..MAC_LEN]))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(&tag[..MAC_LEN])
+        )
     }
 
     /// `None` for anything not sealed by this key for this site.
@@ -43,7 +47,9 @@ impl CursorKey {
         if tag.len() != MAC_LEN {
             return None;
         }
-        self.mac(site_id, &payload).verify_truncated_left(&tag).ok()?;
+        self.mac(site_id, &payload)
+            .verify_truncated_left(&tag)
+            .ok()?;
         serde_json::from_slice(&payload).ok()
     }
 }

@@ -37,7 +37,10 @@ impl Column {
     /// Operators each field supports, as the API reference lists them.
     fn supports(self, op: &str) -> bool {
         match self {
-            Column::Id => matches!(op, "$eq" | "$ne" | "$in" | "$startsWith" | "$exists" | "$hasSome"),
+            Column::Id => matches!(
+                op,
+                "$eq" | "$ne" | "$in" | "$startsWith" | "$exists" | "$hasSome"
+            ),
             Column::Status => matches!(op, "$eq" | "$ne" | "$in" | "$exists" | "$hasSome"),
         }
     }
@@ -103,10 +106,15 @@ fn parse_object(map: &Map<String, Value>, path: &str) -> Result<Cond, ApiError> 
                 Value::Object(m) => Cond::Not(Box::new(parse_object(m, &here)?)),
                 _ => return Err(bad(&here, "$not takes a filter object")),
             },
-            op if op.starts_with('$') => return Err(bad(&here, format!("unsupported operator {op}"))),
+            op if op.starts_with('$') => {
+                return Err(bad(&here, format!("unsupported operator {op}")))
+            }
             field => {
                 let column = Column::parse(field).ok_or_else(|| {
-                    bad(&here, format!("filtering by `{field}` is not supported; use id or status"))
+                    bad(
+                        &here,
+                        format!("filtering by `{field}` is not supported; use id or status"),
+                    )
                 })?;
                 parse_field(column, value, &here)?
             }
@@ -128,10 +136,16 @@ fn parse_field(column: Column, value: &Value, path: &str) -> Result<Cond, ApiErr
     for (op, arg) in ops {
         let here = format!("{path}.{op}");
         if !op.starts_with('$') {
-            return Err(bad(&here, format!("`{}` has no nested fields", column.name())));
+            return Err(bad(
+                &here,
+                format!("`{}` has no nested fields", column.name()),
+            ));
         }
         if !column.supports(op) {
-            return Err(bad(&here, format!("operator {op} is not supported on `{}`", column.name())));
+            return Err(bad(
+                &here,
+                format!("operator {op} is not supported on `{}`", column.name()),
+            ));
         }
         parts.push(match op.as_str() {
             "$eq" => Cond::Eq(column, scalar(arg, &here)?),
@@ -206,19 +220,30 @@ pub fn compile(cond: &Cond, sql: &mut Sql) {
         Cond::In(_, values) if values.is_empty() => sql.text.push_str("1=0"),
         Cond::In(c, values) => {
             let placeholders: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
-            sql.text.push_str(&format!("{} IN ({})", c.sql(), placeholders.join(", ")));
+            sql.text
+                .push_str(&format!("{} IN ({})", c.sql(), placeholders.join(", ")));
         }
         Cond::StartsWith(c, prefix) => {
             // A range on the column lets the index narrow the scan; substr makes it exact.
             let p = sql.bind(prefix.clone());
-            sql.text
-                .push_str(&format!("({col} >= {p} AND substr({col}, 1, length({p})) = {p})", col = c.sql()));
+            sql.text.push_str(&format!(
+                "({col} >= {p} AND substr({col}, 1, length({p})) = {p})",
+                col = c.sql()
+            ));
         }
         Cond::And(parts) | Cond::Or(parts) if parts.is_empty() => {
-            sql.text.push_str(if matches!(cond, Cond::And(_)) { "1=1" } else { "1=0" })
+            sql.text.push_str(if matches!(cond, Cond::And(_)) {
+                "1=1"
+            } else {
+                "1=0"
+            })
         }
         Cond::And(parts) | Cond::Or(parts) => {
-            let joiner = if matches!(cond, Cond::And(_)) { " AND " } else { " OR " };
+            let joiner = if matches!(cond, Cond::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
             sql.text.push('(');
             for (i, part) in parts.iter().enumerate() {
                 if i > 0 {
@@ -257,7 +282,9 @@ mod tests {
 
     #[test]
     fn logical_operators_nest() {
-        let (text, _) = sql_of(json!({"$or": [{"status": {"$in": ["ACTIVE"]}}, {"$not": {"id": {"$startsWith": "ab"}}}]}));
+        let (text, _) = sql_of(
+            json!({"$or": [{"status": {"$in": ["ACTIVE"]}}, {"$not": {"id": {"$startsWith": "ab"}}}]}),
+        );
         assert_eq!(
             text,
             "(status IN ($2) OR NOT ((id >= $3 AND substr(id, 1, length($3)) = $3)))"

@@ -69,18 +69,34 @@ impl Plan {
         let paging = match query.get("cursorPaging") {
             None | Some(Value::Null) => &empty,
             Some(Value::Object(p)) => p,
-            Some(_) => return Err(violation("query.cursorPaging", "FORMAT", "must be an object")),
+            Some(_) => {
+                return Err(violation(
+                    "query.cursorPaging",
+                    "FORMAT",
+                    "must be an object",
+                ))
+            }
         };
         let limit = parse_limit(paging.get("limit"))?;
         let cursor = match paging.get("cursor") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
             Some(Value::String(s)) => Some(s.as_str()),
-            Some(_) => return Err(violation("query.cursorPaging.cursor", "FORMAT", "must be a string")),
+            Some(_) => {
+                return Err(violation(
+                    "query.cursorPaging.cursor",
+                    "FORMAT",
+                    "must be a string",
+                ))
+            }
         };
 
         if let Some(token) = cursor {
-            let has = |k: &str| query.get(k).is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!({}));
+            let has = |k: &str| {
+                query
+                    .get(k)
+                    .is_some_and(|v| !v.is_null() && v != &json!([]) && v != &json!({}))
+            };
             if has("filter") || has("sort") {
                 return Err(violation(
                     "query.cursorPaging.cursor",
@@ -88,9 +104,13 @@ impl Plan {
                     "a request with a cursor carries only the cursor (and optionally a limit): filter and sort come from the cursor",
                 ));
             }
-            let state = key
-                .open(site_id, token)
-                .ok_or_else(|| violation("query.cursorPaging.cursor", "FORMAT", "is not a valid cursor"))?;
+            let state = key.open(site_id, token).ok_or_else(|| {
+                violation(
+                    "query.cursorPaging.cursor",
+                    "FORMAT",
+                    "is not a valid cursor",
+                )
+            })?;
             return Plan::from_cursor(state, limit);
         }
 
@@ -107,7 +127,13 @@ impl Plan {
     }
 
     fn from_cursor(state: CursorState, limit: Option<usize>) -> Result<Plan> {
-        let bad = || violation("query.cursorPaging.cursor", "FORMAT", "is not a valid cursor");
+        let bad = || {
+            violation(
+                "query.cursorPaging.cursor",
+                "FORMAT",
+                "is not a valid cursor",
+            )
+        };
         let cond = filter::parse(&state.filter).map_err(|_| bad())?;
         let sort = state
             .sort
@@ -131,7 +157,8 @@ impl Plan {
     /// learn whether there is more.
     pub fn to_sql(&self) -> Sql {
         let mut sql = Sql::new(2);
-        sql.text.push_str("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND ");
+        sql.text
+            .push_str("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND ");
         filter::compile(&self.cond, &mut sql);
         let forward = self.position.as_ref().is_none_or(|(_, f)| *f);
         let order: Vec<(Column, Order)> = self
@@ -164,14 +191,25 @@ impl Plan {
             }
             sql.text.push(')');
         }
-        let order_by: Vec<String> = order.iter().map(|(c, o)| format!("{} {}", c.sql(), o.name())).collect();
-        sql.text
-            .push_str(&format!(" ORDER BY {} LIMIT {}", order_by.join(", "), self.limit + 1));
+        let order_by: Vec<String> = order
+            .iter()
+            .map(|(c, o)| format!("{} {}", c.sql(), o.name()))
+            .collect();
+        sql.text.push_str(&format!(
+            " ORDER BY {} LIMIT {}",
+            order_by.join(", "),
+            self.limit + 1
+        ));
         sql
     }
 
     /// Trims the extra row, restores page order and builds `pagingMetadata`.
-    pub fn page<R: Row>(&self, mut rows: Vec<R>, site_id: &str, key: &CursorKey) -> (Vec<R>, Value) {
+    pub fn page<R: Row>(
+        &self,
+        mut rows: Vec<R>,
+        site_id: &str,
+        key: &CursorKey,
+    ) -> (Vec<R>, Value) {
         let more = rows.len() > self.limit;
         rows.truncate(self.limit);
         let forward = self.position.as_ref().is_none_or(|(_, f)| *f);
@@ -194,7 +232,11 @@ impl Plan {
                         .map(|(c, o)| (c.name().to_string(), o.name().to_string()))
                         .collect(),
                     limit: self.limit,
-                    keys: self.sort.iter().map(|(c, _)| row.key(*c).to_string()).collect(),
+                    keys: self
+                        .sort
+                        .iter()
+                        .map(|(c, _)| row.key(*c).to_string())
+                        .collect(),
                     forward,
                 },
             )
@@ -261,12 +303,21 @@ fn parse_sort(value: Option<&Value>) -> Result<Vec<(Column, Order)>> {
     let items = match value {
         None | Some(Value::Null) => &vec![],
         Some(Value::Array(items)) => items,
-        Some(_) => return Err(violation("query.sort", "FORMAT", "must be an array of {fieldName, order}")),
+        Some(_) => {
+            return Err(violation(
+                "query.sort",
+                "FORMAT",
+                "must be an array of {fieldName, order}",
+            ))
+        }
     };
     let mut sort: Vec<(Column, Order)> = Vec::with_capacity(items.len() + 1);
     for (i, item) in items.iter().enumerate() {
         let path = format!("query.sort[{i}]");
-        let name = item.get("fieldName").and_then(Value::as_str).unwrap_or_default();
+        let name = item
+            .get("fieldName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let column = Column::parse(name).ok_or_else(|| {
             violation(
                 &format!("{path}.fieldName"),
@@ -277,12 +328,26 @@ fn parse_sort(value: Option<&Value>) -> Result<Vec<(Column, Order)>> {
         let order = match item.get("order") {
             None | Some(Value::Null) => Order::Asc,
             Some(Value::String(s)) => Order::parse(s).ok_or_else(|| {
-                violation(&format!("{path}.order"), "INVALID_ENUM_VALUE", "must be one of ASC, DESC")
+                violation(
+                    &format!("{path}.order"),
+                    "INVALID_ENUM_VALUE",
+                    "must be one of ASC, DESC",
+                )
             })?,
-            Some(_) => return Err(violation(&format!("{path}.order"), "INVALID_ENUM_VALUE", "must be one of ASC, DESC")),
+            Some(_) => {
+                return Err(violation(
+                    &format!("{path}.order"),
+                    "INVALID_ENUM_VALUE",
+                    "must be one of ASC, DESC",
+                ))
+            }
         };
         if sort.iter().any(|(c, _)| *c == column) {
-            return Err(violation(&path, "OTHER", &format!("`{name}` appears twice in sort")));
+            return Err(violation(
+                &path,
+                "OTHER",
+                &format!("`{name}` appears twice in sort"),
+            ));
         }
         sort.push((column, order));
     }
@@ -290,7 +355,10 @@ fn parse_sort(value: Option<&Value>) -> Result<Vec<(Column, Order)>> {
         sort.push((Column::Id, Order::Asc));
     }
     // Rows are unique by id, so keys after it never matter.
-    let id_at = sort.iter().position(|(c, _)| *c == Column::Id).expect("id is in sort");
+    let id_at = sort
+        .iter()
+        .position(|(c, _)| *c == Column::Id)
+        .expect("id is in sort");
     sort.truncate(id_at + 1);
     Ok(sort)
 }
@@ -326,7 +394,10 @@ mod tests {
             "SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND 1=1 AND ((status < $2) OR (status = $3 AND id > $4)) ORDER BY status DESC, id ASC LIMIT 3"
         );
         plan.position = Some((vec!["INACTIVE".into(), "b".into()], false));
-        assert!(plan.to_sql().text.contains("((status > $2) OR (status = $3 AND id < $4)) ORDER BY status ASC, id DESC"));
+        assert!(plan
+            .to_sql()
+            .text
+            .contains("((status > $2) OR (status = $3 AND id < $4)) ORDER BY status ASC, id DESC"));
     }
 
     #[test]

@@ -7,7 +7,9 @@ use crate::model::template::{status_of, Doc};
 
 pub enum CheckoutOutcome {
     /// `checkout` is the stored checkout JSON.
-    Created { checkout: Doc },
+    Created {
+        checkout: Doc,
+    },
     Inactive,
     NotFound,
 }
@@ -64,11 +66,13 @@ impl Store {
 
     #[instrument(skip_all)]
     pub async fn get_checkout(&self, site_id: &str, id: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT body FROM checkouts WHERE site_id = $1 AND id = $2")
-            .bind(site_id)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT body FROM checkouts WHERE site_id = $1 AND id = $2")
+                .bind(site_id)
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     /// Counts of rows per table, for the emulator's own endpoints and tests.

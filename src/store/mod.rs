@@ -82,8 +82,16 @@ impl Store {
                         .max_connections(n)
                         .min_connections(if memory { 1 } else { 0 })
                         // An in-memory database lives only as long as a connection to it.
-                        .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
-                        .max_lifetime(if memory { None } else { Some(Duration::from_secs(1800)) })
+                        .idle_timeout(if memory {
+                            None
+                        } else {
+                            Some(Duration::from_secs(600))
+                        })
+                        .max_lifetime(if memory {
+                            None
+                        } else {
+                            Some(Duration::from_secs(1800))
+                        })
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 conn.execute(
@@ -104,14 +112,21 @@ impl Store {
                 } else {
                     pool(4).connect_with(options).await?
                 };
-                Store { write, read, dialect }
+                Store {
+                    write,
+                    read,
+                    dialect,
+                }
             }
         };
         let migrator = match dialect {
             Dialect::Sqlite => &MIGRATE_SQLITE,
             Dialect::Postgres => &MIGRATE_POSTGRES,
         };
-        migrator.run(&store.write).await.context("applying migrations")?;
+        migrator
+            .run(&store.write)
+            .await
+            .context("applying migrations")?;
         Ok(store)
     }
 
@@ -138,7 +153,9 @@ fn sqlite_url(url: &str) -> String {
 
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_string(),
     }
 }

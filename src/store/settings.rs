@@ -6,12 +6,18 @@ use super::Store;
 impl Store {
     /// Returns the stored value, storing `make()` first if there is none. Safe
     /// when several instances start at once: the first insert wins.
-    pub async fn setting_or_insert(&self, name: &str, make: impl FnOnce() -> String) -> sqlx::Result<String> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(make())
-            .execute(&self.write)
-            .await?;
+    pub async fn setting_or_insert(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> String,
+    ) -> sqlx::Result<String> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(make())
+        .execute(&self.write)
+        .await?;
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)
             .fetch_one(&self.write)

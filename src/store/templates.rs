@@ -70,11 +70,13 @@ impl Store {
     #[instrument(skip_all)]
     pub async fn get_template(&self, site_id: &str, id: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2")
-                .bind(site_id)
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?,
+            sqlx::query_scalar(
+                "SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2",
+            )
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?,
         )
     }
 
@@ -131,12 +133,13 @@ impl Store {
     #[instrument(skip_all)]
     pub async fn delete_template(&self, site_id: &str, id: &str) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        let deleted: Option<String> =
-            sqlx::query_scalar("DELETE FROM checkout_templates WHERE site_id = $1 AND id = $2 RETURNING body")
-                .bind(site_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let deleted: Option<String> = sqlx::query_scalar(
+            "DELETE FROM checkout_templates WHERE site_id = $1 AND id = $2 RETURNING body",
+        )
+        .bind(site_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(body) = deleted else {
             return Ok(false);
         };

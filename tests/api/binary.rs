@@ -31,7 +31,10 @@ fn start(dir: &std::path::Path, database_url: Option<&str>) -> Running {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut field = |prefix: &str| -> String {
         loop {
-            let line = lines.next().expect("the binary prints its settings").unwrap();
+            let line = lines
+                .next()
+                .expect("the binary prints its settings")
+                .unwrap();
             if let Some(rest) = line.trim().strip_prefix(prefix) {
                 return rest.split_whitespace().next().unwrap().to_string();
             }
@@ -42,7 +45,12 @@ fn start(dir: &std::path::Path, database_url: Option<&str>) -> Running {
     let api_key = field("api key");
     // Keep draining stdout so the server never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    Running { child, base, site_id, api_key }
+    Running {
+        child,
+        base,
+        site_id,
+        api_key,
+    }
 }
 
 fn terminate(mut running: Running) -> std::process::ExitStatus {
@@ -91,11 +99,17 @@ async fn restarts_keep_site_key_and_data(database_url: Option<&str>) {
     let (site, key) = (first.site_id.clone(), first.api_key.clone());
     assert!(terminate(first).success(), "SIGTERM is a clean exit");
     if database_url.is_none() {
-        assert!(dir.join("checkout-templates.db").exists(), "the default SQLite file is in the working directory");
+        assert!(
+            dir.join("checkout-templates.db").exists(),
+            "the default SQLite file is in the working directory"
+        );
     }
 
     let second = start(&dir, database_url);
-    assert_eq!((second.site_id.as_str(), second.api_key.as_str()), (site.as_str(), key.as_str()));
+    assert_eq!(
+        (second.site_id.as_str(), second.api_key.as_str()),
+        (site.as_str(), key.as_str())
+    );
     assert_eq!(create_and_list(&second).await, 2, "data survives a restart");
     assert!(terminate(second).success());
     let _ = std::fs::remove_dir_all(&dir);

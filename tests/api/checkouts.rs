@@ -12,12 +12,18 @@ fn create_path(id: &str) -> String {
 }
 
 async fn checkout_from(app: &TestApp, template_id: &str) -> (StatusCode, Value) {
-    app.admin(Method::POST, &create_path(template_id), Some(json!({"checkoutTemplateId": template_id, "siteId": SITE_A})))
-        .await
+    app.admin(
+        Method::POST,
+        &create_path(template_id),
+        Some(json!({"checkoutTemplateId": template_id, "siteId": SITE_A})),
+    )
+    .await
 }
 
 async fn fetch_checkout(app: &TestApp, id: &str) -> Value {
-    let (s, body) = app.admin(Method::GET, &format!("/ecom/v1/checkouts/{id}"), None).await;
+    let (s, body) = app
+        .admin(Method::GET, &format!("/ecom/v1/checkouts/{id}"), None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     body["checkout"].clone()
 }
@@ -42,72 +48,104 @@ on_both_engines!(checkout_carries_the_template, |engine| async move {
     assert_eq!(lines.len(), 2);
     let line_ids: HashSet<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(line_ids.len(), 2);
-    assert!(line_ids.iter().all(|i| checkout_templates::validate::is_guid(i)));
+    assert!(line_ids
+        .iter()
+        .all(|i| checkout_templates::validate::is_guid(i)));
     assert_eq!(lines[0]["quantity"], 3);
-    assert_eq!(lines[0]["catalogReference"], template["lineItems"][0]["catalogReference"]);
+    assert_eq!(
+        lines[0]["catalogReference"],
+        template["lineItems"][0]["catalogReference"]
+    );
     assert_eq!(lines[0]["productName"]["original"], "Shoe");
     assert_eq!(lines[0]["price"]["amount"], "19.99");
     assert_eq!(lines[0]["lineItemPrice"]["amount"], "59.97");
     assert_eq!(lines[0]["fullPrice"]["amount"], "25");
     assert_eq!(lines[0]["customLineItem"], false);
-    assert_eq!(lines[0]["catalogOverrideFields"], template["lineItems"][0]["catalogOverrideFields"]);
+    assert_eq!(
+        lines[0]["catalogOverrideFields"],
+        template["lineItems"][0]["catalogOverrideFields"]
+    );
     assert_eq!(lines[1]["customLineItem"], true);
     assert_eq!(lines[1]["lineItemPrice"]["amount"], "14.5");
     assert_eq!(lines[1]["productName"]["original"], "Gift wrap");
 
     // 3 × 19.990 + 2 × 7.25, exactly.
     assert_eq!(checkout["priceSummary"]["subtotal"]["amount"], "74.47");
-    assert_eq!(checkout["priceSummary"]["subtotal"]["formattedAmount"], "$74.47");
+    assert_eq!(
+        checkout["priceSummary"]["subtotal"]["formattedAmount"],
+        "$74.47"
+    );
     assert_eq!(checkout["priceSummary"]["total"]["amount"], "74.47");
     // No coupons configured: the code is kept, worth nothing.
     assert_eq!(checkout["appliedDiscounts"][0]["coupon"]["code"], "SUMMER");
-    assert_eq!(checkout["appliedDiscounts"][0]["coupon"]["amount"]["amount"], "0");
+    assert_eq!(
+        checkout["appliedDiscounts"][0]["coupon"]["amount"]["amount"],
+        "0"
+    );
     assert_eq!(
         checkout["customSettings"],
         json!({"lockGiftCard": true, "lockCouponCode": true, "disabledPolicyAgreementCheckbox": true, "disabledManualPayment": false})
     );
-    assert_eq!(checkout["customContentReference"], template["customContentReference"]);
+    assert_eq!(
+        checkout["customContentReference"],
+        template["customContentReference"]
+    );
     assert_eq!(checkout["externalReference"], template["externalReference"]);
     assert_eq!(app.count(Table::Checkouts).await, 1);
     assert_eq!(app.count(Table::Events).await, 2, "created + used");
 });
 
-on_both_engines!(later_updates_do_not_change_existing_checkouts, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let template = app.create(full_template()).await;
-    let id = template["id"].as_str().unwrap();
-    let (_, created) = checkout_from(&app, id).await;
-    let checkout_id = created["checkoutId"].as_str().unwrap();
-    let before = fetch_checkout(&app, checkout_id).await;
-    let (s, _) = app
+on_both_engines!(
+    later_updates_do_not_change_existing_checkouts,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let template = app.create(full_template()).await;
+        let id = template["id"].as_str().unwrap();
+        let (_, created) = checkout_from(&app, id).await;
+        let checkout_id = created["checkoutId"].as_str().unwrap();
+        let before = fetch_checkout(&app, checkout_id).await;
+        let (s, _) = app
         .admin(
             Method::PATCH,
             &format!("/ecom/v1/checkout-templates/{id}"),
             Some(json!({"checkoutTemplate": {"customLineItems": [{"quantity": 9, "price": "100", "productName": {"original": "New"}}]}})),
         )
         .await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(fetch_checkout(&app, checkout_id).await, before);
-    let (_, newer) = checkout_from(&app, id).await;
-    let after = fetch_checkout(&app, newer["checkoutId"].as_str().unwrap()).await;
-    assert_eq!(after["lineItems"][1]["quantity"], 9);
-});
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(fetch_checkout(&app, checkout_id).await, before);
+        let (_, newer) = checkout_from(&app, id).await;
+        let after = fetch_checkout(&app, newer["checkoutId"].as_str().unwrap()).await;
+        assert_eq!(after["lineItems"][1]["quantity"], 9);
+    }
+);
 
-on_both_engines!(inactive_template_is_428_and_changes_nothing, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let mut t = simple_template();
-    t["status"] = json!("INACTIVE");
-    let id = app.create(t).await["id"].as_str().unwrap().to_string();
-    let (s, body) = checkout_from(&app, &id).await;
-    assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
-    assert_eq!(body["details"]["applicationError"]["code"], "CANNOT_CREATE_CHECKOUT_FROM_INACTIVE_TEMPLATE");
-    assert_eq!(app.count(Table::Checkouts).await, 0);
-    assert_eq!(app.count(Table::Events).await, 1);
-    let (s, _) = checkout_from(&app, "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = app.admin(Method::GET, "/ecom/v1/checkouts/0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60", None).await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
-});
+on_both_engines!(
+    inactive_template_is_428_and_changes_nothing,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let mut t = simple_template();
+        t["status"] = json!("INACTIVE");
+        let id = app.create(t).await["id"].as_str().unwrap().to_string();
+        let (s, body) = checkout_from(&app, &id).await;
+        assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
+        assert_eq!(
+            body["details"]["applicationError"]["code"],
+            "CANNOT_CREATE_CHECKOUT_FROM_INACTIVE_TEMPLATE"
+        );
+        assert_eq!(app.count(Table::Checkouts).await, 0);
+        assert_eq!(app.count(Table::Events).await, 1);
+        let (s, _) = checkout_from(&app, "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _) = app
+            .admin(
+                Method::GET,
+                "/ecom/v1/checkouts/0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60",
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+);
 
 const CATALOG: &str = r#"
 [[catalog]]
@@ -147,7 +185,12 @@ fn catalog_template(items: &[(&str, i64)], coupon: Option<&str>) -> Value {
 on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
     let app = TestApp::spawn_with(engine, &format!("{BASE_CONFIG}{CATALOG}")).await;
 
-    let id = app.create(catalog_template(&[("tee", 2), ("mug", 1)], Some("TENOFF"))).await["id"].as_str().unwrap().to_string();
+    let id = app
+        .create(catalog_template(&[("tee", 2), ("mug", 1)], Some("TENOFF")))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (s, created) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::OK, "{created}");
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
@@ -157,16 +200,35 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
     assert_eq!(c["priceSummary"]["subtotal"]["amount"], "32.69");
     assert_eq!(c["priceSummary"]["discount"]["amount"], "3.27");
     assert_eq!(c["priceSummary"]["total"]["amount"], "29.42");
-    assert_eq!(c["appliedDiscounts"][0]["coupon"]["amount"]["amount"], "3.27");
-    assert_eq!(c["appliedDiscounts"][0]["lineItemIds"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        c["appliedDiscounts"][0]["coupon"]["amount"]["amount"],
+        "3.27"
+    );
+    assert_eq!(
+        c["appliedDiscounts"][0]["lineItemIds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
-    let id = app.create(catalog_template(&[("mug", 1)], Some("FIVE"))).await["id"].as_str().unwrap().to_string();
+    let id = app
+        .create(catalog_template(&[("mug", 1)], Some("FIVE")))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, created) = checkout_from(&app, &id).await;
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
     assert_eq!(c["priceSummary"]["total"]["amount"], "3");
 
     // Once coupons are configured, an unknown code is not applied.
-    let id = app.create(catalog_template(&[("mug", 1)], Some("NOPE"))).await["id"].as_str().unwrap().to_string();
+    let id = app
+        .create(catalog_template(&[("mug", 1)], Some("NOPE")))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (_, created) = checkout_from(&app, &id).await;
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
     assert_eq!(c["appliedDiscounts"], json!([]));
@@ -174,22 +236,50 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
 
     let checkouts = app.count(Table::Checkouts).await;
     let events = app.count(Table::Events).await;
-    let id = app.create(catalog_template(&[("ghost", 1)], None)).await["id"].as_str().unwrap().to_string();
+    let id = app.create(catalog_template(&[("ghost", 1)], None)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (s, body) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
-    assert_eq!(body["details"]["applicationError"]["code"], "ITEM_NOT_FOUND_IN_CATALOG");
-    let id = app.create(catalog_template(&[("tee", 4), ("tee", 2)], None)).await["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        body["details"]["applicationError"]["code"],
+        "ITEM_NOT_FOUND_IN_CATALOG"
+    );
+    let id = app
+        .create(catalog_template(&[("tee", 4), ("tee", 2)], None))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (s, body) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
-    assert_eq!(body["details"]["applicationError"]["code"], "INSUFFICIENT_INVENTORY");
-    assert_eq!(body["details"]["applicationError"]["data"]["quantityAvailable"], 5);
-    assert_eq!(app.count(Table::Checkouts).await, checkouts, "no checkout written on error");
-    assert_eq!(app.count(Table::Events).await, events + 2, "only the two created events");
+    assert_eq!(
+        body["details"]["applicationError"]["code"],
+        "INSUFFICIENT_INVENTORY"
+    );
+    assert_eq!(
+        body["details"]["applicationError"]["data"]["quantityAvailable"],
+        5
+    );
+    assert_eq!(
+        app.count(Table::Checkouts).await,
+        checkouts,
+        "no checkout written on error"
+    );
+    assert_eq!(
+        app.count(Table::Events).await,
+        events + 2,
+        "only the two created events"
+    );
 });
 
 on_both_engines!(parallel_checkouts_are_all_distinct, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"].as_str().unwrap().to_string();
+    let id = app.create(simple_template()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let calls = (0..100).map(|_| checkout_from(&app, &id));
     let results = futures::future::join_all(calls).await;
     let ids: HashSet<String> = results
@@ -201,5 +291,9 @@ on_both_engines!(parallel_checkouts_are_all_distinct, |engine| async move {
         .collect();
     assert_eq!(ids.len(), 100);
     assert_eq!(app.count(Table::Checkouts).await, 100);
-    assert_eq!(app.count(Table::Events).await, 101, "one created + one used per checkout");
+    assert_eq!(
+        app.count(Table::Events).await,
+        101,
+        "one created + one used per checkout"
+    );
 });

@@ -96,7 +96,8 @@ enum TestDb {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub async fn fresh_database(engine: Engine) -> Database {
@@ -142,7 +143,9 @@ impl TestApp {
         let store = Store::connect(&db.url, 16).await.expect("connect store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let (state, _) = AppState::build(store.clone(), &config, &base).await.expect("build state");
+        let (state, _) = AppState::build(store.clone(), &config, &base)
+            .await
+            .expect("build state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             checkout_templates::serve(listener, Arc::new(state), async {
@@ -166,7 +169,14 @@ impl TestApp {
     }
 
     /// Sends a request with an API key and site header; returns status and JSON body.
-    pub async fn call(&self, method: Method, path: &str, key: &str, site: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        site: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self
             .client
             .request(method, format!("{}{path}", self.base))
@@ -177,21 +187,37 @@ impl TestApp {
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
-        assert!(resp.headers().contains_key("x-wix-request-id"), "every response has a request id");
+        assert!(
+            resp.headers().contains_key("x-wix-request-id"),
+            "every response has a request id"
+        );
         let text = resp.text().await.unwrap();
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, json)
     }
 
     /// As the admin of site A.
-    pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         self.call(method, path, ADMIN_A, SITE_A, body).await
     }
 
     /// Creates a template on site A and returns it; panics unless 200.
     pub async fn create(&self, template: Value) -> Value {
         let (status, body) = self
-            .admin(Method::POST, "/ecom/v1/checkout-templates", Some(serde_json::json!({"checkoutTemplate": template})))
+            .admin(
+                Method::POST,
+                "/ecom/v1/checkout-templates",
+                Some(serde_json::json!({"checkoutTemplate": template})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["checkoutTemplate"].clone()
@@ -208,7 +234,10 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
         (resp.status(), location)
     }
 
@@ -240,12 +269,17 @@ impl Drop for Database {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs outside async; a throwaway runtime on its own thread does the cleanup.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     rt.block_on(async {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&mut conn)
+                            .await;
                         }
                     });
                 })

@@ -7,7 +7,8 @@ use crate::on_both_engines;
 const QUERY: &str = "/ecom/v1/checkout-templates/query";
 
 async fn query(app: &TestApp, q: Value) -> (StatusCode, Value) {
-    app.admin(Method::POST, QUERY, Some(json!({"query": q}))).await
+    app.admin(Method::POST, QUERY, Some(json!({"query": q})))
+        .await
 }
 
 fn ids(body: &Value) -> Vec<String> {
@@ -27,7 +28,10 @@ async fn seed(app: &TestApp, n: usize) -> Vec<(String, String)> {
         let status = if i % 3 == 0 { "INACTIVE" } else { "ACTIVE" };
         t["status"] = json!(status);
         let created = app.create(t).await;
-        out.push((created["id"].as_str().unwrap().to_string(), status.to_string()));
+        out.push((
+            created["id"].as_str().unwrap().to_string(),
+            status.to_string(),
+        ));
     }
     out.sort();
     out
@@ -36,30 +40,63 @@ async fn seed(app: &TestApp, n: usize) -> Vec<(String, String)> {
 on_both_engines!(operators_filter_as_documented, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let all = seed(&app, 9).await;
-    let active: Vec<String> = all.iter().filter(|(_, s)| s == "ACTIVE").map(|(i, _)| i.clone()).collect();
-    let inactive: Vec<String> = all.iter().filter(|(_, s)| s == "INACTIVE").map(|(i, _)| i.clone()).collect();
+    let active: Vec<String> = all
+        .iter()
+        .filter(|(_, s)| s == "ACTIVE")
+        .map(|(i, _)| i.clone())
+        .collect();
+    let inactive: Vec<String> = all
+        .iter()
+        .filter(|(_, s)| s == "INACTIVE")
+        .map(|(i, _)| i.clone())
+        .collect();
     let every: Vec<String> = all.iter().map(|(i, _)| i.clone()).collect();
     let first = every[0].clone();
     let prefix: String = first.chars().take(6).collect();
-    let with_prefix: Vec<String> = every.iter().filter(|i| i.starts_with(&prefix)).cloned().collect();
+    let with_prefix: Vec<String> = every
+        .iter()
+        .filter(|i| i.starts_with(&prefix))
+        .cloned()
+        .collect();
 
     let cases: Vec<(Value, Vec<String>)> = vec![
         (json!({}), every.clone()),
         (json!({"status": "ACTIVE"}), active.clone()),
         (json!({"status": {"$eq": "INACTIVE"}}), inactive.clone()),
         (json!({"status": {"$ne": "INACTIVE"}}), active.clone()),
-        (json!({"status": {"$in": ["ACTIVE", "INACTIVE"]}}), every.clone()),
-        (json!({"status": {"$hasSome": ["INACTIVE"]}}), inactive.clone()),
-        (json!({"id": {"$in": [every[1], every[4], "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60"]}}), vec![every[1].clone(), every[4].clone()]),
+        (
+            json!({"status": {"$in": ["ACTIVE", "INACTIVE"]}}),
+            every.clone(),
+        ),
+        (
+            json!({"status": {"$hasSome": ["INACTIVE"]}}),
+            inactive.clone(),
+        ),
+        (
+            json!({"id": {"$in": [every[1], every[4], "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60"]}}),
+            vec![every[1].clone(), every[4].clone()],
+        ),
         (json!({"id": first}), vec![first.clone()]),
         (json!({"id": {"$startsWith": prefix}}), with_prefix),
         (json!({"id": {"$exists": true}}), every.clone()),
         (json!({"status": {"$exists": false}}), vec![]),
-        (json!({"$and": [{"status": "ACTIVE"}, {"id": {"$ne": active[0]}}]}), active[1..].to_vec()),
-        (json!({"$or": [{"id": every[0]}, {"id": every[8]}]}), vec![every[0].clone(), every[8].clone()]),
+        (
+            json!({"$and": [{"status": "ACTIVE"}, {"id": {"$ne": active[0]}}]}),
+            active[1..].to_vec(),
+        ),
+        (
+            json!({"$or": [{"id": every[0]}, {"id": every[8]}]}),
+            vec![every[0].clone(), every[8].clone()],
+        ),
         (json!({"$not": {"status": "ACTIVE"}}), inactive.clone()),
-        (json!({"status": "ACTIVE", "id": {"$in": [every[0], every[1], every[2]]}}),
-            every[..3].iter().filter(|i| active.contains(i)).cloned().collect()),
+        (
+            json!({"status": "ACTIVE", "id": {"$in": [every[0], every[1], every[2]]}}),
+            every[..3]
+                .iter()
+                .filter(|i| active.contains(i))
+                .cloned()
+                .collect(),
+        ),
         (json!({"status": {"$in": []}}), vec![]),
     ];
     for (filter, expected) in cases {
@@ -78,71 +115,112 @@ on_both_engines!(sorting, |engine| async move {
     let all = seed(&app, 7).await;
     let mut desc: Vec<String> = all.iter().map(|(i, _)| i.clone()).collect();
     desc.reverse();
-    let (_, body) = query(&app, json!({"sort": [{"fieldName": "id", "order": "DESC"}]})).await;
+    let (_, body) = query(
+        &app,
+        json!({"sort": [{"fieldName": "id", "order": "DESC"}]}),
+    )
+    .await;
     assert_eq!(ids(&body), desc);
 
     let mut by_status = all.clone();
     by_status.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let expected: Vec<String> = by_status.iter().map(|(i, _)| i.clone()).collect();
-    let (_, body) = query(&app, json!({"sort": [{"fieldName": "status", "order": "DESC"}]})).await;
+    let (_, body) = query(
+        &app,
+        json!({"sort": [{"fieldName": "status", "order": "DESC"}]}),
+    )
+    .await;
     assert_eq!(ids(&body), expected, "status DESC, then id ASC");
     let (_, body) = query(&app, json!({"sort": [{"fieldName": "status"}]})).await;
     let mut asc = all.clone();
     asc.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    assert_eq!(ids(&body), asc.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        ids(&body),
+        asc.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>()
+    );
 });
 
-on_both_engines!(cursor_paging_visits_every_row_once_both_ways, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let all = seed(&app, 23).await;
-    let expected: Vec<String> = {
-        let mut v = all.clone();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-        v.into_iter().map(|(i, _)| i).collect()
-    };
-    let sort = json!([{"fieldName": "status", "order": "DESC"}, {"fieldName": "id", "order": "DESC"}]);
-    let (status, mut body) = query(&app, json!({"sort": sort, "cursorPaging": {"limit": 5}})).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(body["pagingMetadata"]["cursors"].get("prev").is_none());
-    let mut seen = ids(&body);
-    let mut pages = vec![body.clone()];
-    while body["pagingMetadata"]["hasNext"] == true {
-        let cursor = body["pagingMetadata"]["cursors"]["next"].as_str().unwrap().to_string();
-        // What the SDK sends for next(): only the cursor and the limit.
-        let (s, next) = query(&app, json!({"cursorPaging": {"cursor": cursor, "limit": 5}})).await;
-        assert_eq!(s, StatusCode::OK, "{next}");
-        seen.extend(ids(&next));
-        pages.push(next.clone());
-        body = next;
-    }
-    assert_eq!(seen, expected, "every row once, in order");
-    assert_eq!(pages.len(), 5);
-    assert!(body["pagingMetadata"]["cursors"].get("next").is_none());
+on_both_engines!(
+    cursor_paging_visits_every_row_once_both_ways,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let all = seed(&app, 23).await;
+        let expected: Vec<String> = {
+            let mut v = all.clone();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+            v.into_iter().map(|(i, _)| i).collect()
+        };
+        let sort =
+            json!([{"fieldName": "status", "order": "DESC"}, {"fieldName": "id", "order": "DESC"}]);
+        let (status, mut body) =
+            query(&app, json!({"sort": sort, "cursorPaging": {"limit": 5}})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body["pagingMetadata"]["cursors"].get("prev").is_none());
+        let mut seen = ids(&body);
+        let mut pages = vec![body.clone()];
+        while body["pagingMetadata"]["hasNext"] == true {
+            let cursor = body["pagingMetadata"]["cursors"]["next"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            // What the SDK sends for next(): only the cursor and the limit.
+            let (s, next) = query(
+                &app,
+                json!({"cursorPaging": {"cursor": cursor, "limit": 5}}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{next}");
+            seen.extend(ids(&next));
+            pages.push(next.clone());
+            body = next;
+        }
+        assert_eq!(seen, expected, "every row once, in order");
+        assert_eq!(pages.len(), 5);
+        assert!(body["pagingMetadata"]["cursors"].get("next").is_none());
 
-    // Walking back from the last page with prev cursors gives the same pages.
-    let mut back = pages.last().unwrap().clone();
-    for page in pages.iter().rev().skip(1) {
-        let cursor = back["pagingMetadata"]["cursors"]["prev"].as_str().unwrap().to_string();
-        let (_, prev) = query(&app, json!({"cursorPaging": {"cursor": cursor}})).await;
-        assert_eq!(ids(&prev), ids(page));
-        back = prev;
-    }
-    assert!(back["pagingMetadata"]["cursors"].get("prev").is_none());
+        // Walking back from the last page with prev cursors gives the same pages.
+        let mut back = pages.last().unwrap().clone();
+        for page in pages.iter().rev().skip(1) {
+            let cursor = back["pagingMetadata"]["cursors"]["prev"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let (_, prev) = query(&app, json!({"cursorPaging": {"cursor": cursor}})).await;
+            assert_eq!(ids(&prev), ids(page));
+            back = prev;
+        }
+        assert!(back["pagingMetadata"]["cursors"].get("prev").is_none());
 
-    // A cursor keeps its filter.
-    let (_, page) = query(&app, json!({"filter": {"status": "ACTIVE"}, "cursorPaging": {"limit": 2}})).await;
-    let cursor = page["pagingMetadata"]["cursors"]["next"].as_str().unwrap().to_string();
-    let (_, next) = query(&app, json!({"cursorPaging": {"cursor": cursor}})).await;
-    assert_eq!(next["checkoutTemplates"].as_array().unwrap().len(), 2);
-    assert!(next["checkoutTemplates"].as_array().unwrap().iter().all(|t| t["status"] == "ACTIVE"));
-});
+        // A cursor keeps its filter.
+        let (_, page) = query(
+            &app,
+            json!({"filter": {"status": "ACTIVE"}, "cursorPaging": {"limit": 2}}),
+        )
+        .await;
+        let cursor = page["pagingMetadata"]["cursors"]["next"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (_, next) = query(&app, json!({"cursorPaging": {"cursor": cursor}})).await;
+        assert_eq!(next["checkoutTemplates"].as_array().unwrap().len(), 2);
+        assert!(next["checkoutTemplates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "ACTIVE"));
+    }
+);
 
 on_both_engines!(limits_default_and_max, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let created: Vec<Value> = (0..120).map(|_| simple_template()).collect();
     for chunk in created.chunks(100) {
         let (s, _) = app
-            .admin(Method::POST, "/ecom/v1/bulk/checkout-templates/create", Some(json!({"checkoutTemplates": chunk})))
+            .admin(
+                Method::POST,
+                "/ecom/v1/bulk/checkout-templates/create",
+                Some(json!({"checkoutTemplates": chunk})),
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
     }
@@ -153,14 +231,20 @@ on_both_engines!(limits_default_and_max, |engine| async move {
     assert_eq!(body["pagingMetadata"]["count"], 100);
     let (s, body) = query(&app, json!({"cursorPaging": {"limit": 101}})).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(body["details"]["validationError"]["fieldViolations"][0]["violatedRule"], "MAX");
+    assert_eq!(
+        body["details"]["validationError"]["fieldViolations"][0]["violatedRule"],
+        "MAX"
+    );
 });
 
 on_both_engines!(bad_queries_are_400_never_500, |engine| async move {
     let app = TestApp::spawn(engine).await;
     seed(&app, 3).await;
     let (_, page) = query(&app, json!({"cursorPaging": {"limit": 1}})).await;
-    let cursor = page["pagingMetadata"]["cursors"]["next"].as_str().unwrap().to_string();
+    let cursor = page["pagingMetadata"]["cursors"]["next"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut tampered = cursor.clone();
     let flip = if tampered.ends_with('A') { "B" } else { "A" };
     tampered.replace_range(tampered.len() - 1.., flip);
@@ -188,11 +272,20 @@ on_both_engines!(bad_queries_are_400_never_500, |engine| async move {
     for q in bad {
         let (s, body) = query(&app, q.clone()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q} -> {body}");
-        assert!(body["details"]["validationError"]["fieldViolations"].is_array(), "{body}");
+        assert!(
+            body["details"]["validationError"]["fieldViolations"].is_array(),
+            "{body}"
+        );
     }
     // Another site cannot use this site's cursor.
     let (s, _) = app
-        .call(Method::POST, QUERY, ADMIN_B, SITE_B, Some(json!({"query": {"cursorPaging": {"cursor": cursor}}})))
+        .call(
+            Method::POST,
+            QUERY,
+            ADMIN_B,
+            SITE_B,
+            Some(json!({"query": {"cursorPaging": {"cursor": cursor}}})),
+        )
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 });

@@ -78,37 +78,65 @@ on_both_engines!(every_field_round_trips, |engine| async move {
     expected["id"] = json!(id);
     assert_eq!(created, expected, "create returns every field unchanged");
 
-    let (status, got) = app.admin(Method::GET, &format!("/ecom/v1/checkout-templates/{id}?checkoutTemplateId={id}"), None).await;
+    let (status, got) = app
+        .admin(
+            Method::GET,
+            &format!("/ecom/v1/checkout-templates/{id}?checkoutTemplateId={id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(got["checkoutTemplate"], expected, "get returns every field unchanged");
+    assert_eq!(
+        got["checkoutTemplate"], expected,
+        "get returns every field unchanged"
+    );
 });
 
-on_both_engines!(create_defaults_status_and_ignores_unknown_and_read_only_fields, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let mut t = simple_template();
-    t["id"] = json!("0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60");
-    t["somethingNew"] = json!({"x": 1});
-    t["lineItems"][0]["unknown"] = json!(true);
-    let created = app.create(t).await;
-    assert_eq!(created["status"], "ACTIVE");
-    assert_ne!(created["id"], "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60", "id is read-only");
-    assert!(created.get("somethingNew").is_none());
-    assert!(created["lineItems"][0].get("unknown").is_none());
+on_both_engines!(
+    create_defaults_status_and_ignores_unknown_and_read_only_fields,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let mut t = simple_template();
+        t["id"] = json!("0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60");
+        t["somethingNew"] = json!({"x": 1});
+        t["lineItems"][0]["unknown"] = json!(true);
+        let created = app.create(t).await;
+        assert_eq!(created["status"], "ACTIVE");
+        assert_ne!(
+            created["id"], "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60",
+            "id is read-only"
+        );
+        assert!(created.get("somethingNew").is_none());
+        assert!(created["lineItems"][0].get("unknown").is_none());
 
-    let mut t = simple_template();
-    t["status"] = json!("UNKNOWN_STATUS");
-    assert_eq!(app.create(t).await["status"], "ACTIVE");
-    let mut t = simple_template();
-    t["status"] = json!("INACTIVE");
-    assert_eq!(app.create(t).await["status"], "INACTIVE");
-});
+        let mut t = simple_template();
+        t["status"] = json!("UNKNOWN_STATUS");
+        assert_eq!(app.create(t).await["status"], "ACTIVE");
+        let mut t = simple_template();
+        t["status"] = json!("INACTIVE");
+        assert_eq!(app.create(t).await["status"], "INACTIVE");
+    }
+);
 
 on_both_engines!(create_without_items_is_rejected, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    for t in [json!({}), json!({"lineItems": [], "customLineItems": []}), json!({"couponCode": "X"})] {
-        let (status, body) = app.admin(Method::POST, "/ecom/v1/checkout-templates", Some(json!({"checkoutTemplate": t}))).await;
+    for t in [
+        json!({}),
+        json!({"lineItems": [], "customLineItems": []}),
+        json!({"couponCode": "X"}),
+    ] {
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                "/ecom/v1/checkout-templates",
+                Some(json!({"checkoutTemplate": t})),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert_eq!(body["details"]["applicationError"]["code"], "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS");
+        assert_eq!(
+            body["details"]["applicationError"]["code"],
+            "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS"
+        );
     }
     assert_eq!(app.count(Table::Templates).await, 0);
     assert_eq!(app.count(Table::Events).await, 0);
@@ -122,7 +150,11 @@ on_both_engines!(update_changes_only_the_fields_sent, |engine| async move {
 
     // What the SDK sends: the id inside the body too.
     let (status, body) = app
-        .admin(Method::PATCH, &path, Some(json!({"checkoutTemplate": {"status": "INACTIVE", "id": id}})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"status": "INACTIVE", "id": id}})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let mut expected = created.clone();
@@ -131,7 +163,11 @@ on_both_engines!(update_changes_only_the_fields_sent, |engine| async move {
 
     // A nested leaf changes; its siblings stay.
     let (status, body) = app
-        .admin(Method::PATCH, &path, Some(json!({"checkoutTemplate": {"customization": {"lockedCoupon": false}}})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"customization": {"lockedCoupon": false}}})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     expected["customization"]["lockedCoupon"] = json!(false);
@@ -139,17 +175,26 @@ on_both_engines!(update_changes_only_the_fields_sent, |engine| async move {
 
     // Arrays are replaced whole.
     let (status, body) = app
-        .admin(Method::PATCH, &path, Some(json!({"checkoutTemplate": {"customLineItems": [
-            {"quantity": 1, "price": "3", "productName": {"original": "Other"}}
-        ]}})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"customLineItems": [
+                {"quantity": 1, "price": "3", "productName": {"original": "Other"}}
+            ]}})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    expected["customLineItems"] = json!([{"quantity": 1, "price": "3", "productName": {"original": "Other"}}]);
+    expected["customLineItems"] =
+        json!([{"quantity": 1, "price": "3", "productName": {"original": "Other"}}]);
     assert_eq!(body["checkoutTemplate"], expected);
 
     // An explicit field mask clears a field absent from the body.
     let (status, body) = app
-        .admin(Method::PATCH, &path, Some(json!({"checkoutTemplate": {}, "fieldMask": "couponCode"})))
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {}, "fieldMask": "couponCode"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     expected.as_object_mut().unwrap().shift_remove("couponCode");
@@ -165,13 +210,34 @@ on_both_engines!(update_error_codes, |engine| async move {
     let id = created["id"].as_str().unwrap();
     let path = format!("/ecom/v1/checkout-templates/{id}");
     let cases = [
-        (json!({"checkoutTemplate": {"id": id}}), "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITHOUT_SPECIFIED_FIELDS"),
-        (json!({"checkoutTemplate": {}}), "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITHOUT_SPECIFIED_FIELDS"),
-        (json!({"checkoutTemplate": {"status": "UNKNOWN_STATUS"}}), "CANNOT_UPDATE_CHECKOUT_UPDATE_TEMPLATE_WITH_UNKNOWN_STATUS"),
-        (json!({"checkoutTemplate": {"status": "PAUSED"}}), "CANNOT_UPDATE_CHECKOUT_UPDATE_TEMPLATE_WITH_UNKNOWN_STATUS"),
-        (json!({"checkoutTemplate": {"lineItems": [], "customLineItems": []}}), "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_EMPTY_ITEMS"),
-        (json!({"checkoutTemplate": {"externalReference": {"resourceId": "other"}}}), "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_UNSUPPORTED_FIELD"),
-        (json!({"checkoutTemplate": {}, "fieldMask": "notAField"}), "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_UNSUPPORTED_FIELD"),
+        (
+            json!({"checkoutTemplate": {"id": id}}),
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITHOUT_SPECIFIED_FIELDS",
+        ),
+        (
+            json!({"checkoutTemplate": {}}),
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITHOUT_SPECIFIED_FIELDS",
+        ),
+        (
+            json!({"checkoutTemplate": {"status": "UNKNOWN_STATUS"}}),
+            "CANNOT_UPDATE_CHECKOUT_UPDATE_TEMPLATE_WITH_UNKNOWN_STATUS",
+        ),
+        (
+            json!({"checkoutTemplate": {"status": "PAUSED"}}),
+            "CANNOT_UPDATE_CHECKOUT_UPDATE_TEMPLATE_WITH_UNKNOWN_STATUS",
+        ),
+        (
+            json!({"checkoutTemplate": {"lineItems": [], "customLineItems": []}}),
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_EMPTY_ITEMS",
+        ),
+        (
+            json!({"checkoutTemplate": {"externalReference": {"resourceId": "other"}}}),
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_UNSUPPORTED_FIELD",
+        ),
+        (
+            json!({"checkoutTemplate": {}, "fieldMask": "notAField"}),
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_UNSUPPORTED_FIELD",
+        ),
     ];
     for (body, code) in cases {
         let (status, got) = app.admin(Method::PATCH, &path, Some(body.clone())).await;
@@ -179,7 +245,10 @@ on_both_engines!(update_error_codes, |engine| async move {
         assert_eq!(got["details"]["applicationError"]["code"], code, "{body}");
     }
     let (_, got) = app.admin(Method::GET, &path, None).await;
-    assert_eq!(got["checkoutTemplate"], created, "failed updates change nothing");
+    assert_eq!(
+        got["checkoutTemplate"], created,
+        "failed updates change nothing"
+    );
     assert_eq!(app.count(Table::Events).await, 1, "only the created event");
 
     // The same external reference again is not a change.
@@ -195,18 +264,32 @@ on_both_engines!(get_update_delete_unknown_is_404, |engine| async move {
     let (s, b) = app.admin(Method::GET, &path, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(b["details"]["applicationError"]["code"], "NOT_FOUND");
-    let (s, _) = app.admin(Method::PATCH, &path, Some(json!({"checkoutTemplate": {"couponCode": "X"}}))).await;
+    let (s, _) = app
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"couponCode": "X"}})),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.admin(Method::DELETE, &path, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, b) = app.admin(Method::GET, "/ecom/v1/checkout-templates/not-a-guid", None).await;
+    let (s, b) = app
+        .admin(Method::GET, "/ecom/v1/checkout-templates/not-a-guid", None)
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert_eq!(b["details"]["validationError"]["fieldViolations"][0]["violatedRule"], "FORMAT");
+    assert_eq!(
+        b["details"]["validationError"]["fieldViolations"][0]["violatedRule"],
+        "FORMAT"
+    );
 });
 
 on_both_engines!(delete_removes_and_records_the_event, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"].as_str().unwrap().to_string();
+    let id = app.create(simple_template()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = format!("/ecom/v1/checkout-templates/{id}");
     let (s, b) = app.admin(Method::DELETE, &path, None).await;
     assert_eq!((s, b), (StatusCode::OK, json!({})));
@@ -222,9 +305,18 @@ on_both_engines!(bulk_create_reports_each_item, |engine| async move {
     let app = TestApp::spawn(engine).await;
     let bad_item = json!({"lineItems": [{"quantity": 0, "catalogReference": {"catalogItemId": "x", "appId": STORES_APP}}]});
     let body = json!({"checkoutTemplates": [simple_template(), {}, bad_item, full_template()], "returnEntity": true});
-    let (status, got) = app.admin(Method::POST, "/ecom/v1/bulk/checkout-templates/create", Some(body)).await;
+    let (status, got) = app
+        .admin(
+            Method::POST,
+            "/ecom/v1/bulk/checkout-templates/create",
+            Some(body),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{got}");
-    assert_eq!(got["bulkActionMetadata"], json!({"totalSuccesses": 2, "totalFailures": 2, "undetailedFailures": 0}));
+    assert_eq!(
+        got["bulkActionMetadata"],
+        json!({"totalSuccesses": 2, "totalFailures": 2, "undetailedFailures": 0})
+    );
     let results = got["results"].as_array().unwrap();
     assert_eq!(results.len(), 4);
     for (i, r) in results.iter().enumerate() {
@@ -232,7 +324,10 @@ on_both_engines!(bulk_create_reports_each_item, |engine| async move {
     }
     assert_eq!(results[0]["itemMetadata"]["success"], true);
     assert_eq!(results[0]["item"]["id"], results[0]["itemMetadata"]["id"]);
-    assert_eq!(results[1]["itemMetadata"]["error"]["code"], "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS");
+    assert_eq!(
+        results[1]["itemMetadata"]["error"]["code"],
+        "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS"
+    );
     assert_eq!(results[2]["itemMetadata"]["success"], false);
     assert_eq!(
         results[2]["itemMetadata"]["error"]["data"]["fieldViolations"][0]["field"],
@@ -246,12 +341,26 @@ on_both_engines!(bulk_create_reports_each_item, |engine| async move {
 
     // Without returnEntity, no items.
     let (_, got) = app
-        .admin(Method::POST, "/ecom/v1/bulk/checkout-templates/create", Some(json!({"checkoutTemplates": [simple_template()]})))
+        .admin(
+            Method::POST,
+            "/ecom/v1/bulk/checkout-templates/create",
+            Some(json!({"checkoutTemplates": [simple_template()]})),
+        )
         .await;
     assert!(got["results"][0].get("item").is_none());
 
-    for body in [json!({"checkoutTemplates": []}), json!({}), json!({"checkoutTemplates": vec![simple_template(); 101]})] {
-        let (status, got) = app.admin(Method::POST, "/ecom/v1/bulk/checkout-templates/create", Some(body)).await;
+    for body in [
+        json!({"checkoutTemplates": []}),
+        json!({}),
+        json!({"checkoutTemplates": vec![simple_template(); 101]}),
+    ] {
+        let (status, got) = app
+            .admin(
+                Method::POST,
+                "/ecom/v1/bulk/checkout-templates/create",
+                Some(body),
+            )
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{got}");
         assert!(got["details"]["validationError"].is_object());
     }

@@ -28,46 +28,82 @@ on_both_engines!(flash_sale_through_a_share_link, |engine| async move {
         let location = location.unwrap();
         let checkout_id = location.rsplit("checkoutId=").next().unwrap().to_string();
         assert!(seen.insert(checkout_id.clone()));
-        let (s, c) = app.admin(Method::GET, &format!("/ecom/v1/checkouts/{checkout_id}"), None).await;
+        let (s, c) = app
+            .admin(
+                Method::GET,
+                &format!("/ecom/v1/checkouts/{checkout_id}"),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::OK);
-        assert_eq!(c["checkout"]["lineItems"][0]["productName"]["original"], "Sneaker");
+        assert_eq!(
+            c["checkout"]["lineItems"][0]["productName"]["original"],
+            "Sneaker"
+        );
         assert_eq!(c["checkout"]["priceSummary"]["subtotal"]["amount"], "49.9");
-        assert_eq!(c["checkout"]["appliedDiscounts"][0]["coupon"]["code"], "FLASH");
+        assert_eq!(
+            c["checkout"]["appliedDiscounts"][0]["coupon"]["code"],
+            "FLASH"
+        );
         assert_eq!(c["checkout"]["customSettings"]["lockCouponCode"], true);
     }
 
     // The sale ends.
     let (s, _) = app
-        .admin(Method::PATCH, &format!("/ecom/v1/checkout-templates/{id}"), Some(json!({"checkoutTemplate": {"status": "INACTIVE"}})))
+        .admin(
+            Method::PATCH,
+            &format!("/ecom/v1/checkout-templates/{id}"),
+            Some(json!({"checkoutTemplate": {"status": "INACTIVE"}})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
     let (status, location) = app.click(id, SITE_A).await;
-    assert_eq!((status, location.as_deref()), (StatusCode::FOUND, Some("https://site-a.example.com")));
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::FOUND, Some("https://site-a.example.com"))
+    );
     assert_eq!(app.count(Table::Checkouts).await, 3);
 
     // Deleted: still the site.
-    app.admin(Method::DELETE, &format!("/ecom/v1/checkout-templates/{id}"), None).await;
+    app.admin(
+        Method::DELETE,
+        &format!("/ecom/v1/checkout-templates/{id}"),
+        None,
+    )
+    .await;
     let (_, location) = app.click(id, SITE_A).await;
     assert_eq!(location.as_deref(), Some("https://site-a.example.com"));
 });
 
 on_both_engines!(limit_the_number_of_checkouts, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"].as_str().unwrap().to_string();
+    let id = app.create(simple_template()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = format!("/ecom/v1/checkout-templates/{id}/create-checkout-from-template");
     let limit = 5;
     let mut bank = Vec::new();
     loop {
         if bank.len() == limit {
             let (s, _) = app
-                .admin(Method::PATCH, &format!("/ecom/v1/checkout-templates/{id}"), Some(json!({"checkoutTemplate": {"status": "INACTIVE"}})))
+                .admin(
+                    Method::PATCH,
+                    &format!("/ecom/v1/checkout-templates/{id}"),
+                    Some(json!({"checkoutTemplate": {"status": "INACTIVE"}})),
+                )
                 .await;
             assert_eq!(s, StatusCode::OK);
         }
-        let (s, body) = app.admin(Method::POST, &path, Some(json!({"siteId": SITE_A}))).await;
+        let (s, body) = app
+            .admin(Method::POST, &path, Some(json!({"siteId": SITE_A})))
+            .await;
         if s != StatusCode::OK {
             assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
-            assert_eq!(body["details"]["applicationError"]["code"], "CANNOT_CREATE_CHECKOUT_FROM_INACTIVE_TEMPLATE");
+            assert_eq!(
+                body["details"]["applicationError"]["code"],
+                "CANNOT_CREATE_CHECKOUT_FROM_INACTIVE_TEMPLATE"
+            );
             break;
         }
         bank.push(body["checkoutId"].as_str().unwrap().to_string());

@@ -15,7 +15,11 @@ fn custom(price: &str) -> Value {
 
 async fn violations(app: &TestApp, template: Value) -> Vec<(String, String)> {
     let (status, body) = app
-        .admin(Method::POST, "/ecom/v1/checkout-templates", Some(json!({"checkoutTemplate": template})))
+        .admin(
+            Method::POST,
+            "/ecom/v1/checkout-templates",
+            Some(json!({"checkoutTemplate": template})),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["message"].is_string());
@@ -23,7 +27,12 @@ async fn violations(app: &TestApp, template: Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap_or_else(|| panic!("validation error expected: {body}"))
         .iter()
-        .map(|v| (v["field"].as_str().unwrap().to_string(), v["violatedRule"].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["field"].as_str().unwrap().to_string(),
+                v["violatedRule"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -31,83 +40,190 @@ fn has(v: &[(String, String)], field: &str, rule: &str) -> bool {
     v.iter().any(|(f, r)| f == field && r == rule)
 }
 
-on_both_engines!(each_rule_family_is_reported_with_its_field, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let t = "checkoutTemplate";
-    let cases: Vec<(Value, String, &str)> = vec![
-        (json!({"lineItems": vec![item(json!(1)); 301]}), format!("{t}.lineItems"), "MAX_SIZE"),
-        (json!({"customLineItems": vec![custom("1"); 301]}), format!("{t}.customLineItems"), "MAX_SIZE"),
-        (json!({"lineItems": [item(json!(0))]}), format!("{t}.lineItems[0].quantity"), "MIN"),
-        (json!({"lineItems": [item(json!(100001))]}), format!("{t}.lineItems[0].quantity"), "MAX"),
-        (json!({"lineItems": [item(json!("many"))]}), format!("{t}.lineItems[0].quantity"), "FORMAT"),
-        (json!({"lineItems": [item(json!(1.5))]}), format!("{t}.lineItems[0].quantity"), "FORMAT"),
-        (json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "x".repeat(37), "appId": STORES_APP}}]}),
-            format!("{t}.lineItems[0].catalogReference.catalogItemId"), "MAX_LENGTH"),
-        (json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "", "appId": STORES_APP}}]}),
-            format!("{t}.lineItems[0].catalogReference.catalogItemId"), "MIN_LENGTH"),
-        (json!({"lineItems": [{"quantity": 1}]}), format!("{t}.lineItems[0].catalogReference"), "REQUIRED_FIELD"),
-        (json!({"lineItems": [item(json!(1))], "externalReference": {"appId": "not-a-guid"}}),
-            format!("{t}.externalReference.appId"), "FORMAT"),
-        (json!({"lineItems": [item(json!(1))], "customContentReference": {"componentId": "123"}}),
-            format!("{t}.customContentReference.componentId"), "FORMAT"),
-        (json!({"customLineItems": [custom("$5")]}), format!("{t}.customLineItems[0].price"), "FORMAT"),
-        (json!({"customLineItems": [custom("1e3")]}), format!("{t}.customLineItems[0].price"), "FORMAT"),
-        (json!({"customLineItems": [custom("-1")]}), format!("{t}.customLineItems[0].price"), "DECIMAL_GTE"),
-        (json!({"customLineItems": [custom("1000000000000001")]}), format!("{t}.customLineItems[0].price"), "DECIMAL_LTE"),
-        (json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "i", "appId": STORES_APP},
+on_both_engines!(
+    each_rule_family_is_reported_with_its_field,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let t = "checkoutTemplate";
+        let cases: Vec<(Value, String, &str)> = vec![
+            (
+                json!({"lineItems": vec![item(json!(1)); 301]}),
+                format!("{t}.lineItems"),
+                "MAX_SIZE",
+            ),
+            (
+                json!({"customLineItems": vec![custom("1"); 301]}),
+                format!("{t}.customLineItems"),
+                "MAX_SIZE",
+            ),
+            (
+                json!({"lineItems": [item(json!(0))]}),
+                format!("{t}.lineItems[0].quantity"),
+                "MIN",
+            ),
+            (
+                json!({"lineItems": [item(json!(100001))]}),
+                format!("{t}.lineItems[0].quantity"),
+                "MAX",
+            ),
+            (
+                json!({"lineItems": [item(json!("many"))]}),
+                format!("{t}.lineItems[0].quantity"),
+                "FORMAT",
+            ),
+            (
+                json!({"lineItems": [item(json!(1.5))]}),
+                format!("{t}.lineItems[0].quantity"),
+                "FORMAT",
+            ),
+            (
+                json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "x".repeat(37), "appId": STORES_APP}}]}),
+                format!("{t}.lineItems[0].catalogReference.catalogItemId"),
+                "MAX_LENGTH",
+            ),
+            (
+                json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "", "appId": STORES_APP}}]}),
+                format!("{t}.lineItems[0].catalogReference.catalogItemId"),
+                "MIN_LENGTH",
+            ),
+            (
+                json!({"lineItems": [{"quantity": 1}]}),
+                format!("{t}.lineItems[0].catalogReference"),
+                "REQUIRED_FIELD",
+            ),
+            (
+                json!({"lineItems": [item(json!(1))], "externalReference": {"appId": "not-a-guid"}}),
+                format!("{t}.externalReference.appId"),
+                "FORMAT",
+            ),
+            (
+                json!({"lineItems": [item(json!(1))], "customContentReference": {"componentId": "123"}}),
+                format!("{t}.customContentReference.componentId"),
+                "FORMAT",
+            ),
+            (
+                json!({"customLineItems": [custom("$5")]}),
+                format!("{t}.customLineItems[0].price"),
+                "FORMAT",
+            ),
+            (
+                json!({"customLineItems": [custom("1e3")]}),
+                format!("{t}.customLineItems[0].price"),
+                "FORMAT",
+            ),
+            (
+                json!({"customLineItems": [custom("-1")]}),
+                format!("{t}.customLineItems[0].price"),
+                "DECIMAL_GTE",
+            ),
+            (
+                json!({"customLineItems": [custom("1000000000000001")]}),
+                format!("{t}.customLineItems[0].price"),
+                "DECIMAL_LTE",
+            ),
+            (
+                json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "i", "appId": STORES_APP},
                                "catalogOverrideFields": {"price": "1.2345"}}]}),
-            format!("{t}.lineItems[0].catalogOverrideFields.price"), "DECIMAL_MAX_SCALE"),
-        (json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "i", "appId": STORES_APP},
+                format!("{t}.lineItems[0].catalogOverrideFields.price"),
+                "DECIMAL_MAX_SCALE",
+            ),
+            (
+                json!({"lineItems": [{"quantity": 1, "catalogReference": {"catalogItemId": "i", "appId": STORES_APP},
                                "catalogOverrideFields": {"depositAmount": "0"}}]}),
-            format!("{t}.lineItems[0].catalogOverrideFields.depositAmount"), "DECIMAL_GT"),
-        (json!({"lineItems": [item(json!(1))], "status": "PAUSED"}), format!("{t}.status"), "INVALID_ENUM_VALUE"),
-        (json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"}, "itemType": {"preset": "FOOD"}}]}),
-            format!("{t}.customLineItems[0].itemType.preset"), "INVALID_ENUM_VALUE"),
-        (json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                format!("{t}.lineItems[0].catalogOverrideFields.depositAmount"),
+                "DECIMAL_GT",
+            ),
+            (
+                json!({"lineItems": [item(json!(1))], "status": "PAUSED"}),
+                format!("{t}.status"),
+                "INVALID_ENUM_VALUE",
+            ),
+            (
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"}, "itemType": {"preset": "FOOD"}}]}),
+                format!("{t}.customLineItems[0].itemType.preset"),
+                "INVALID_ENUM_VALUE",
+            ),
+            (
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
                                      "serviceProperties": {"scheduledDate": "tomorrow"}}]}),
-            format!("{t}.customLineItems[0].serviceProperties.scheduledDate"), "FORMAT"),
-        (json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                format!("{t}.customLineItems[0].serviceProperties.scheduledDate"),
+                "FORMAT",
+            ),
+            (
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
                                      "policies": vec![json!({"content": "c"}); 6]}]}),
-            format!("{t}.customLineItems[0].policies"), "MAX_SIZE"),
-        (json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                format!("{t}.customLineItems[0].policies"),
+                "MAX_SIZE",
+            ),
+            (
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
                                      "modifierGroups": [{"id": "g", "modifiers": []}]}]}),
-            format!("{t}.customLineItems[0].modifierGroups[0].modifiers"), "MIN_SIZE"),
-        (json!({"lineItems": [item(json!(1))], "customization": {"lockedCoupon": "yes"}}),
-            format!("{t}.customization.lockedCoupon"), "FORMAT"),
-        (json!({"lineItems": "none"}), format!("{t}.lineItems"), "FORMAT"),
-        (json!({"customLineItems": [{"quantity": 1}]}), format!("{t}.customLineItems[0].price"), "REQUIRED_FIELD"),
-    ];
-    for (template, field, rule) in cases {
-        let got = violations(&app, template.clone()).await;
-        assert!(has(&got, &field, rule), "expected {field} {rule}, got {got:?}");
+                format!("{t}.customLineItems[0].modifierGroups[0].modifiers"),
+                "MIN_SIZE",
+            ),
+            (
+                json!({"lineItems": [item(json!(1))], "customization": {"lockedCoupon": "yes"}}),
+                format!("{t}.customization.lockedCoupon"),
+                "FORMAT",
+            ),
+            (
+                json!({"lineItems": "none"}),
+                format!("{t}.lineItems"),
+                "FORMAT",
+            ),
+            (
+                json!({"customLineItems": [{"quantity": 1}]}),
+                format!("{t}.customLineItems[0].price"),
+                "REQUIRED_FIELD",
+            ),
+        ];
+        for (template, field, rule) in cases {
+            let got = violations(&app, template.clone()).await;
+            assert!(
+                has(&got, &field, rule),
+                "expected {field} {rule}, got {got:?}"
+            );
+        }
+        let (status, body) = app
+            .admin(Method::POST, "/ecom/v1/checkout-templates", Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body["details"]["validationError"]["fieldViolations"][0]["field"],
+            "checkoutTemplate"
+        );
+        assert_eq!(app.count(Table::Templates).await, 0, "no partial write");
+        assert_eq!(app.count(Table::Events).await, 0);
     }
-    let (status, body) = app.admin(Method::POST, "/ecom/v1/checkout-templates", Some(json!({}))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["details"]["validationError"]["fieldViolations"][0]["field"], "checkoutTemplate");
-    assert_eq!(app.count(Table::Templates).await, 0, "no partial write");
-    assert_eq!(app.count(Table::Events).await, 0);
-});
+);
 
-on_both_engines!(all_violations_come_at_once_with_thresholds, |engine| async move {
-    let app = TestApp::spawn(engine).await;
-    let got = violations(
-        &app,
-        json!({
-            "lineItems": [item(json!(0)), item(json!(200000))],
-            "customLineItems": [custom("1.5x")],
-            "status": "NOPE",
-            "externalReference": {"resourceId": ""}
-        }),
-    )
-    .await;
-    assert_eq!(got.len(), 5, "{got:?}");
-    let (_, body) = app
-        .admin(Method::POST, "/ecom/v1/checkout-templates", Some(json!({"checkoutTemplate": {"lineItems": [item(json!(0))]}})))
+on_both_engines!(
+    all_violations_come_at_once_with_thresholds,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let got = violations(
+            &app,
+            json!({
+                "lineItems": [item(json!(0)), item(json!(200000))],
+                "customLineItems": [custom("1.5x")],
+                "status": "NOPE",
+                "externalReference": {"resourceId": ""}
+            }),
+        )
         .await;
-    let v = &body["details"]["validationError"]["fieldViolations"][0];
-    assert_eq!(v["data"]["threshold"], 1);
-    assert!(v["description"].as_str().unwrap().contains('1'));
-});
+        assert_eq!(got.len(), 5, "{got:?}");
+        let (_, body) = app
+            .admin(
+                Method::POST,
+                "/ecom/v1/checkout-templates",
+                Some(json!({"checkoutTemplate": {"lineItems": [item(json!(0))]}})),
+            )
+            .await;
+        let v = &body["details"]["validationError"]["fieldViolations"][0];
+        assert_eq!(v["data"]["threshold"], 1);
+        assert!(v["description"].as_str().unwrap().contains('1'));
+    }
+);
 
 on_both_engines!(limits_are_inclusive, |engine| async move {
     let app = TestApp::spawn(engine).await;
