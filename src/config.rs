@@ -28,6 +28,61 @@ pub struct FileConfig {
     pub coupons: Vec<CouponConfig>,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook timing; tests compress it to milliseconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// A 2xx within this is delivered.
+    pub timeout_ms: u64,
+    /// Delays after the 1st, 2nd, … failed attempt, in seconds; the last repeats.
+    pub retry_schedule_secs: Vec<f64>,
+    /// No retry later than this after the event.
+    pub max_age_secs: f64,
+    /// Fallback poll when no commit woke the dispatcher.
+    pub poll_interval_ms: u64,
+    /// Deliveries sent concurrently per instance.
+    pub batch_size: i64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        let d = crate::webhooks::DispatchSettings::default();
+        WebhookConfig {
+            timeout_ms: d.timeout.as_millis() as u64,
+            retry_schedule_secs: d.retry.schedule.iter().map(|x| x.as_secs_f64()).collect(),
+            max_age_secs: d.retry.max_age.as_secs_f64(),
+            poll_interval_ms: d.poll_interval.as_millis() as u64,
+            batch_size: d.batch_size,
+        }
+    }
+}
+
+impl WebhookConfig {
+    pub fn settings(&self) -> crate::webhooks::DispatchSettings {
+        use std::time::Duration;
+        let defaults = crate::webhooks::DispatchSettings::default();
+        crate::webhooks::DispatchSettings {
+            timeout: Duration::from_millis(self.timeout_ms),
+            retry: crate::webhooks::retry::RetryPolicy {
+                schedule: self
+                    .retry_schedule_secs
+                    .iter()
+                    .map(|s| Duration::from_secs_f64(*s))
+                    .collect(),
+                max_age: Duration::from_secs_f64(self.max_age_secs),
+                jitter: defaults.retry.jitter,
+            },
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            batch_size: self.batch_size,
+            lease: defaults
+                .lease
+                .max(Duration::from_millis(self.timeout_ms * 4)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +208,36 @@ impl FileConfig {
                     "coupon {:?} needs exactly one of percent_off (0-100] or amount_off (> 0)",
                     coupon.code
                 ),
+            }
+        }
+        let w = &self.webhooks;
+        if w.timeout_ms == 0 || w.batch_size < 1 || w.poll_interval_ms == 0 {
+            bail!("[webhooks] timeout_ms, poll_interval_ms and batch_size must be positive");
+        }
+        if w.retry_schedule_secs.is_empty()
+            || w.retry_schedule_secs
+                .iter()
+                .any(|s| !s.is_finite() || *s < 0.0)
+        {
+            bail!(
+                "[webhooks] retry_schedule_secs must be a non-empty list of non-negative numbers"
+            );
+        }
+        if !w.max_age_secs.is_finite() || w.max_age_secs < 0.0 {
+            bail!("[webhooks] max_age_secs must be a non-negative number");
+        }
+        let mut app_ids = std::collections::HashSet::new();
+        for app in &self.apps {
+            if !app_ids.insert(&app.id) {
+                bail!("app {} is declared twice", app.id);
+            }
+            if let Some(url) = &app.webhook_url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!(
+                        "app {} webhook_url {url:?} must start with http:// or https://",
+                        app.id
+                    );
+                }
             }
         }
         for item in &self.catalog {

@@ -10,6 +10,7 @@ pub mod service;
 pub mod state;
 pub mod store;
 pub mod validate;
+pub mod webhooks;
 
 pub use api::router;
 

@@ -40,6 +40,9 @@ struct ServeArgs {
     /// Base URL the emulator is reached at, used for default site URLs [default: http://LISTEN].
     #[arg(long, env = "CHECKOUT_TEMPLATES_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Do not deliver webhooks from this process (run a dispatcher elsewhere on the same database).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_NO_DISPATCHER")]
+    no_dispatcher: bool,
 }
 
 #[tokio::main]
@@ -101,7 +104,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // A closed stdout must not take the server down, so no println!.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
 
-    checkout_templates::serve(listener, Arc::new(state), shutdown_signal()).await?;
+    let state = Arc::new(state);
+    let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
+    let dispatcher = (!args.no_dispatcher).then(|| state.spawn_dispatcher(stopped));
+    checkout_templates::serve(listener, state, shutdown_signal()).await?;
+    // Requests are done; let in-flight deliveries finish. Undelivered events stay
+    // queued in the database for the next start.
+    let _ = stop_dispatcher.send(true);
+    if let Some(handle) = dispatcher {
+        let _ = handle.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -10,6 +10,7 @@ use crate::config::{FileConfig, Role};
 use crate::model::checkout::Pricing;
 use crate::query::cursor::CursorKey;
 use crate::store::Store;
+use crate::webhooks::{AppSigner, DispatchSettings, Dispatcher};
 
 #[derive(Debug, Clone)]
 pub struct Site {
@@ -42,6 +43,9 @@ pub struct Tenancy {
 
 pub struct AppState {
     pub store: Store,
+    /// Apps by id: their signing keys and webhook URLs.
+    pub apps: HashMap<String, Arc<AppSigner>>,
+    pub dispatch: DispatchSettings,
     pub tenancy: Tenancy,
     pub pricing: Pricing,
     pub cursor_key: CursorKey,
@@ -113,6 +117,20 @@ impl AppState {
             default_key = Some(key);
         }
         let secret = store.setting_or_insert("cursor_secret", random_key).await?;
+        let mut apps = HashMap::new();
+        for app in &config.apps {
+            apps.insert(
+                app.id.clone(),
+                Arc::new(AppSigner::load(&store, app).await?),
+            );
+        }
+        let subscribers = config
+            .apps
+            .iter()
+            .filter(|a| a.webhook_url.is_some())
+            .map(|a| a.id.clone())
+            .collect();
+        let store = store.with_subscribers(subscribers);
 
         let mut first_site = config.sites.first().map(|s| tenancy.sites[&s.id].clone());
         if first_site.is_none() {
@@ -126,12 +144,30 @@ impl AppState {
         };
         let state = AppState {
             store,
+            apps,
+            dispatch: config.webhooks.settings(),
             tenancy,
             pricing: Pricing::new(&config.catalog, &config.coupons),
             cursor_key: CursorKey::new(secret.as_bytes()),
             max_body_bytes: config.limits.max_body_bytes,
         };
         Ok((state, welcome))
+    }
+}
+
+impl AppState {
+    /// Starts the webhook dispatcher; it stops when `shutdown` turns true.
+    pub fn spawn_dispatcher(
+        &self,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let dispatcher = Dispatcher::new(
+            self.store.clone(),
+            self.apps.clone(),
+            self.dispatch.clone(),
+            self.store.wake_handle(),
+        );
+        tokio::spawn(dispatcher.run(shutdown))
     }
 }
 

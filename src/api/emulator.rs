@@ -6,14 +6,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::extract::Caller;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
+use crate::store::{now_micros, LogFilter};
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -21,6 +24,75 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_emulator/ready", get(ready))
         .route("/_emulator/sites/{site_id}", get(site_page))
         .route("/_emulator/sites/{site_id}/checkout", get(checkout_page))
+        .route("/_emulator/apps/{app_id}/public-key", get(public_key))
+        .route("/_emulator/webhook-deliveries", get(deliveries))
+        .route("/_emulator/webhook-deliveries/{id}/replay", post(replay))
+}
+
+/// The PEM subscribers verify webhook JWTs with. Public, like any public key.
+async fn public_key(
+    State(state): State<Arc<AppState>>,
+    Path(app_id): Path<String>,
+) -> Result<Response> {
+    let app = state
+        .apps
+        .get(&app_id)
+        .ok_or_else(|| ApiError::NotFound(format!("app {app_id} is not configured")))?;
+    Ok((
+        [(CONTENT_TYPE, "application/x-pem-file")],
+        app.public_pem.clone(),
+    )
+        .into_response())
+}
+
+/// The delivery log of the caller's site, newest first, with every attempt.
+async fn deliveries(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>> {
+    caller.admin()?;
+    let limit = match params.get("limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=1000).contains(l))
+            .ok_or_else(|| {
+                ApiError::validation("limit", "MAX", "must be an integer from 1 to 1000")
+            })?,
+    };
+    let filter = LogFilter {
+        site_id: Some(caller.site.id.clone()),
+        app_id: params.get("appId").cloned(),
+        state: params.get("state").cloned(),
+        event_id: params.get("eventId").cloned(),
+        entity_id: params.get("entityId").cloned(),
+        slug: params.get("slug").cloned(),
+        limit,
+    };
+    let deliveries = state.store.list_deliveries(&filter).await?;
+    Ok(Json(json!({"deliveries": deliveries})))
+}
+
+/// Sends one delivery again, as soon as the dispatcher can.
+async fn replay(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    caller.admin()?;
+    let not_found = || ApiError::NotFound(format!("webhook delivery {id} was not found"));
+    let number: i64 = id.parse().map_err(|_| not_found())?;
+    if state
+        .store
+        .replay_delivery(&caller.site.id, number, now_micros())
+        .await?
+    {
+        Ok(Json(json!({"id": id, "state": "pending"})))
+    } else {
+        Err(not_found())
+    }
 }
 
 async fn health() -> Json<Value> {

@@ -51,6 +51,7 @@ impl Store {
         .await?;
         enqueue(
             &mut tx,
+            &self.subscribers,
             NewEvent {
                 site_id,
                 entity_id: template_id,
@@ -61,6 +62,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(CheckoutOutcome::Created { checkout })
     }
 

@@ -2,11 +2,13 @@
 //! where the engines differ (row locks, how writers are pooled) the [`Dialect`] says.
 
 mod checkouts;
+mod deliveries;
 mod outbox;
 mod settings;
 mod templates;
 
 pub use checkouts::{CheckoutOutcome, Table};
+pub use deliveries::{After, Attempt, Claimed, EventRow, LogFilter};
 pub use templates::TemplateRow;
 
 use anyhow::Context;
@@ -48,6 +50,10 @@ pub struct Store {
     write: AnyPool,
     read: AnyPool,
     pub dialect: Dialect,
+    /// Apps with a webhook URL: each event gets a delivery row for each of them.
+    subscribers: std::sync::Arc<[String]>,
+    /// Woken after every commit that wrote events, so the dispatcher need not poll.
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -71,6 +77,8 @@ impl Store {
                     write: pool.clone(),
                     read: pool,
                     dialect,
+                    subscribers: Default::default(),
+                    wake: Default::default(),
                 }
             }
             Dialect::Sqlite => {
@@ -116,6 +124,8 @@ impl Store {
                     write,
                     read,
                     dialect,
+                    subscribers: Default::default(),
+                    wake: Default::default(),
                 }
             }
         };
@@ -128,6 +138,23 @@ impl Store {
             .await
             .context("applying migrations")?;
         Ok(store)
+    }
+
+    /// Sets the apps whose webhooks every new event is queued for.
+    pub fn with_subscribers(mut self, app_ids: Vec<String>) -> Store {
+        self.subscribers = app_ids.into();
+        self
+    }
+
+    /// What the dispatcher waits on between batches.
+    pub fn wake_handle(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    fn events_committed(&self) {
+        if !self.subscribers.is_empty() {
+            self.wake.notify_one();
+        }
     }
 
     pub async fn ping(&self) -> bool {

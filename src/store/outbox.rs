@@ -1,5 +1,6 @@
 //! Writes domain events into the outbox inside the caller's transaction, so a
-//! change and its event commit or roll back together.
+//! change and its event commit or roll back together — and with them one delivery
+//! row per subscribing app, so no committed event can miss its webhooks.
 
 use sqlx::AnyConnection;
 
@@ -13,9 +14,14 @@ pub struct NewEvent<'a> {
     pub time: i64,
 }
 
-pub async fn enqueue(conn: &mut AnyConnection, event: NewEvent<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) VALUES ($1, $2, $3, $4, $5, $6)",
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    subscribers: &[String],
+    event: NewEvent<'_>,
+) -> sqlx::Result<()> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(event.site_id)
@@ -23,7 +29,17 @@ pub async fn enqueue(conn: &mut AnyConnection, event: NewEvent<'_>) -> sqlx::Res
     .bind(event.slug)
     .bind(event.body)
     .bind(event.time)
-    .execute(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    for app_id in subscribers {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(seq)
+        .bind(app_id.as_str())
+        .bind(event.time)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }

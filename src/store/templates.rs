@@ -52,6 +52,7 @@ impl Store {
             .await?;
             enqueue(
                 &mut tx,
+                &self.subscribers,
                 NewEvent {
                     site_id,
                     entity_id: id,
@@ -64,6 +65,7 @@ impl Store {
             bodies.push(body);
         }
         tx.commit().await?;
+        self.events_committed();
         Ok(bodies)
     }
 
@@ -116,6 +118,7 @@ impl Store {
             .await?;
         enqueue(
             &mut tx,
+            &self.subscribers,
             NewEvent {
                 site_id,
                 entity_id: id,
@@ -126,6 +129,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(Some(body))
     }
 
@@ -145,6 +149,7 @@ impl Store {
         };
         enqueue(
             &mut tx,
+            &self.subscribers,
             NewEvent {
                 site_id,
                 entity_id: id,
@@ -155,6 +160,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.events_committed();
         Ok(true)
     }
 

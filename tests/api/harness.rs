@@ -146,6 +146,8 @@ impl TestApp {
         let (state, _) = AppState::build(store.clone(), &config, &base)
             .await
             .expect("build state");
+        let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
+        let dispatcher = state.spawn_dispatcher(stopped);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             checkout_templates::serve(listener, Arc::new(state), async {
@@ -153,6 +155,8 @@ impl TestApp {
             })
             .await
             .expect("server runs");
+            let _ = stop_dispatcher.send(true);
+            let _ = dispatcher.await;
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

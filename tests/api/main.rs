@@ -10,3 +10,4 @@ mod query;
 mod templates;
 mod use_cases;
 mod validation;
+mod webhooks;

@@ -1,0 +1,319 @@
+//! Webhook deliveries: claimed under a lease so cooperating dispatchers (many
+//! instances on one PostgreSQL) never send the same attempt at the same time.
+
+use serde_json::{json, Value};
+use sqlx::Row as _;
+use tracing::instrument;
+
+use super::{Dialect, Store};
+use crate::error::Result;
+
+/// An outbox event as the dispatcher needs it.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub site_id: String,
+    pub entity_id: String,
+    pub slug: String,
+    pub body: String,
+    pub event_time: i64,
+}
+
+/// A delivery this dispatcher now owns until its lease ends.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub app_id: String,
+    /// The number of this attempt, from 1.
+    pub attempt: i64,
+    pub created_at: i64,
+    pub event: EventRow,
+}
+
+/// What one attempt gave.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    pub response_body: Option<String>,
+    pub at: i64,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Delivered,
+    RetryAt(i64),
+    GiveUp,
+}
+
+/// Filters of the delivery log.
+#[derive(Debug, Default, Clone)]
+pub struct LogFilter {
+    pub site_id: Option<String>,
+    pub app_id: Option<String>,
+    pub state: Option<String>,
+    pub event_id: Option<String>,
+    pub entity_id: Option<String>,
+    pub slug: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Claims up to `limit` due deliveries, leasing them until `lease_until`.
+    #[instrument(skip_all)]
+    pub async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>> {
+        let skip_locked = match self.dialect {
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            Dialect::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM webhook_deliveries \
+                          WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+                          ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
+             RETURNING id, event_seq, app_id, attempts, created_at"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(lease_until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claimed = Vec::with_capacity(rows.len());
+        let mut seqs = Vec::with_capacity(rows.len());
+        for r in rows {
+            let seq: i64 = r.try_get(1)?;
+            seqs.push(seq);
+            claimed.push((
+                r.try_get(0)?,
+                seq,
+                r.try_get(2)?,
+                r.try_get::<i64, _>(3)?,
+                r.try_get(4)?,
+            ));
+        }
+        let events = self.events_by_seq(&seqs).await?;
+        Ok(claimed
+            .into_iter()
+            .filter_map(|(id, seq, app_id, attempt, created_at)| {
+                let event = events.iter().find(|e| e.seq == seq)?.clone();
+                Some(Claimed {
+                    id,
+                    app_id,
+                    attempt,
+                    created_at,
+                    event,
+                })
+            })
+            .collect())
+    }
+
+    async fn events_by_seq(&self, seqs: &[i64]) -> Result<Vec<EventRow>> {
+        let placeholders: Vec<String> = (1..=seqs.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT seq, id, site_id, entity_id, slug, body, event_time FROM outbox_events WHERE seq IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for s in seqs {
+            query = query.bind(*s);
+        }
+        let rows = query.fetch_all(&self.write).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(EventRow {
+                    seq: r.try_get(0)?,
+                    id: r.try_get(1)?,
+                    site_id: r.try_get(2)?,
+                    entity_id: r.try_get(3)?,
+                    slug: r.try_get(4)?,
+                    body: r.try_get(5)?,
+                    event_time: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Logs the attempt and moves the delivery on, in one transaction.
+    #[instrument(skip_all)]
+    pub async fn finish_attempt(
+        &self,
+        delivery: &Claimed,
+        attempt: &Attempt,
+        after: After,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(delivery.id)
+        .bind(delivery.attempt)
+        .bind(attempt.status_code)
+        .bind(attempt.error.as_deref())
+        .bind(attempt.latency_ms)
+        .bind(attempt.response_body.as_deref())
+        .bind(attempt.at)
+        .execute(&mut *tx)
+        .await?;
+        let (state, next, delivered_at) = match after {
+            After::Delivered => ("delivered", attempt.at, Some(attempt.at)),
+            After::RetryAt(at) => ("pending", at, None),
+            After::GiveUp => ("failed", attempt.at, None),
+        };
+        sqlx::query(
+            "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 WHERE id = $1",
+        )
+        .bind(delivery.id)
+        .bind(state)
+        .bind(next)
+        .bind(delivered_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives back leases this process holds but will not finish (on shutdown).
+    pub async fn release_deliveries(&self, ids: &[i64]) -> Result<()> {
+        for id in ids {
+            sqlx::query("UPDATE webhook_deliveries SET locked_until = 0, attempts = attempts - 1 WHERE id = $1 AND state = 'pending'")
+                .bind(*id)
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Makes one of the site's deliveries due again now, whatever its state;
+    /// `false` if the site has no such delivery.
+    pub async fn replay_delivery(&self, site_id: &str, id: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = $2, locked_until = 0, delivered_at = NULL \
+             WHERE id = $1 AND event_seq IN (SELECT seq FROM outbox_events WHERE site_id = $3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(site_id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 1 {
+            self.wake.notify_one();
+        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deliveries newest first, each with its event and every attempt.
+    pub async fn list_deliveries(&self, filter: &LogFilter) -> Result<Vec<Value>> {
+        let mut sql = String::from(
+            "SELECT d.id, d.app_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, \
+                    e.id, e.seq, e.site_id, e.entity_id, e.slug \
+             FROM webhook_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE 1=1",
+        );
+        let mut params: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("e.site_id", &filter.site_id),
+            ("d.app_id", &filter.app_id),
+            ("d.state", &filter.state),
+            ("e.id", &filter.event_id),
+            ("e.entity_id", &filter.entity_id),
+            ("e.slug", &filter.slug),
+        ] {
+            if let Some(v) = value {
+                params.push(v);
+                sql.push_str(&format!(" AND {column} = ${}", params.len()));
+            }
+        }
+        sql.push_str(&format!(
+            " ORDER BY d.id DESC LIMIT {}",
+            filter.limit.clamp(1, 1000)
+        ));
+        let mut query = sqlx::query(&sql);
+        for p in params {
+            query = query.bind(p);
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.try_get(0)?;
+            let attempts = sqlx::query(
+                "SELECT attempt, status_code, error, latency_ms, response_body, attempted_at \
+                 FROM webhook_attempts WHERE delivery_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(|a| -> Result<Value> {
+                Ok(json!({
+                    "attempt": a.try_get::<i64, _>(0)?,
+                    "statusCode": a.try_get::<Option<i64>, _>(1)?,
+                    "error": a.try_get::<Option<String>, _>(2)?,
+                    "latencyMs": a.try_get::<i64, _>(3)?,
+                    "responseBody": a.try_get::<Option<String>, _>(4)?,
+                    "attemptedAt": super::rfc3339(a.try_get::<i64, _>(5)?),
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+            let delivered_at: Option<i64> = r.try_get(6)?;
+            out.push(json!({
+                "id": id.to_string(),
+                "appId": r.try_get::<String, _>(1)?,
+                "state": r.try_get::<String, _>(2)?,
+                "attemptCount": r.try_get::<i64, _>(3)?,
+                "nextAttemptAt": super::rfc3339(r.try_get::<i64, _>(4)?),
+                "createdAt": super::rfc3339(r.try_get::<i64, _>(5)?),
+                "deliveredAt": delivered_at.map(super::rfc3339),
+                "event": {
+                    "id": r.try_get::<String, _>(7)?,
+                    "entityEventSequence": r.try_get::<i64, _>(8)?.to_string(),
+                    "siteId": r.try_get::<String, _>(9)?,
+                    "entityId": r.try_get::<String, _>(10)?,
+                    "slug": r.try_get::<String, _>(11)?,
+                },
+                "attempts": attempts,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The app's stored key pair as (private PEM, public PEM).
+    pub async fn app_key(&self, app_id: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query("SELECT private_pem, public_pem FROM app_keys WHERE app_id = $1")
+            .bind(app_id)
+            .fetch_optional(&self.write)
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    /// Stores a key pair unless the app has one; the first instance to store wins,
+    /// so every instance signs with the same key.
+    pub async fn insert_app_key(
+        &self,
+        app_id: &str,
+        private_pem: &str,
+        public_pem: &str,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO app_keys (app_id, private_pem, public_pem) VALUES ($1, $2, $3) ON CONFLICT (app_id) DO NOTHING")
+            .bind(app_id)
+            .bind(private_pem)
+            .bind(public_pem)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

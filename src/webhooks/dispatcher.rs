@@ -1,0 +1,206 @@
+//! Delivers outbox events to every subscribing app: claims due deliveries under
+//! a lease, signs off the async workers, POSTs, records every attempt, retries.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use super::retry::RetryPolicy;
+use super::signer::AppSigner;
+use crate::store::{now_micros, After, Attempt, Claimed, Store};
+
+/// Longest response body kept in the delivery log.
+const KEPT_BODY: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// A 2xx within this is delivered; Wix waits 1250 ms.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    /// How often to look for due deliveries when nothing woke the dispatcher.
+    pub poll_interval: Duration,
+    /// Deliveries claimed, and sent concurrently, at a time.
+    pub batch_size: i64,
+    /// How long a claim is exclusive; longer than any attempt can take.
+    pub lease: Duration,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        DispatchSettings {
+            timeout: Duration::from_millis(1250),
+            retry: RetryPolicy::default(),
+            poll_interval: Duration::from_millis(500),
+            batch_size: 32,
+            lease: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    store: Store,
+    apps: HashMap<String, Arc<AppSigner>>,
+    client: reqwest::Client,
+    settings: DispatchSettings,
+    wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: Store,
+        apps: HashMap<String, Arc<AppSigner>>,
+        settings: DispatchSettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client builds");
+        Dispatcher {
+            store,
+            apps,
+            client,
+            settings,
+            wake,
+        }
+    }
+
+    /// Runs until `shutdown` turns true; in-flight attempts finish first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match this.dispatch_once().await {
+                Ok(0) => {
+                    tokio::select! {
+                        _ = this.wake.notified() => {}
+                        _ = tokio::time::sleep(this.settings.poll_interval) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "webhook dispatch failed; retrying shortly");
+                    tokio::time::sleep(this.settings.poll_interval).await;
+                }
+            }
+        }
+    }
+
+    /// Claims one batch and sends it; returns how many were claimed.
+    pub async fn dispatch_once(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let now = now_micros();
+        let lease_until = now + self.settings.lease.as_micros() as i64;
+        let claimed = self
+            .store
+            .claim_deliveries(now, lease_until, self.settings.batch_size)
+            .await?;
+        let count = claimed.len();
+        let mut tasks = JoinSet::new();
+        for delivery in claimed {
+            let this = Arc::clone(self);
+            tasks.spawn(async move { this.deliver(delivery).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
+            }
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let outcome = self.attempt(&delivery).await;
+        let attempt = Attempt {
+            status_code: outcome.status.map(i64::from),
+            error: outcome.error,
+            latency_ms: started.elapsed().as_millis() as i64,
+            response_body: outcome.body,
+            at: now_micros(),
+        };
+        let after = if outcome.delivered {
+            After::Delivered
+        } else {
+            let unit: f64 = rand::thread_rng().gen();
+            self.settings.retry.after_failure(
+                delivery.attempt,
+                delivery.created_at,
+                attempt.at,
+                unit,
+            )
+        };
+        self.store
+            .finish_attempt(&delivery, &attempt, after)
+            .await?;
+        Ok(())
+    }
+
+    async fn attempt(&self, delivery: &Claimed) -> Outcome {
+        let Some(app) = self.apps.get(&delivery.app_id).cloned() else {
+            return Outcome::failed(format!("app {} is no longer configured", delivery.app_id));
+        };
+        let Some(url) = app.webhook_url.clone() else {
+            return Outcome::failed(format!("app {} has no webhook_url", delivery.app_id));
+        };
+        let event = delivery.event.clone();
+        let now_secs = now_micros() / 1_000_000;
+        let signed = tokio::task::spawn_blocking(move || app.sign(&event, now_secs)).await;
+        let token = match signed {
+            Ok(Ok(token)) => token,
+            Ok(Err(e)) => return Outcome::failed(format!("signing failed: {e:#}")),
+            Err(e) => return Outcome::failed(format!("signing task failed: {e}")),
+        };
+        let response = self
+            .client
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "text/plain")
+            .body(token)
+            .send()
+            .await;
+        match response {
+            Err(e) if e.is_timeout() => {
+                Outcome::failed(format!("no response within {:?}", self.settings.timeout))
+            }
+            Err(e) => Outcome::failed(format!("request failed: {e}")),
+            Ok(r) => {
+                let status = r.status();
+                let body = match tokio::time::timeout(self.settings.timeout, r.text()).await {
+                    Ok(Ok(text)) => Some(text.chars().take(KEPT_BODY).collect()),
+                    _ => None,
+                };
+                Outcome {
+                    delivered: status.is_success(),
+                    status: Some(status.as_u16()),
+                    error: (!status.is_success()).then(|| format!("HTTP {status}")),
+                    body,
+                }
+            }
+        }
+    }
+}
+
+struct Outcome {
+    delivered: bool,
+    status: Option<u16>,
+    error: Option<String>,
+    body: Option<String>,
+}
+
+impl Outcome {
+    fn failed(error: String) -> Outcome {
+        Outcome {
+            delivered: false,
+            status: None,
+            error: Some(error),
+            body: None,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Webhooks exactly as Wix sends them: RS256 JWTs built from the transactional
+//! outbox, delivered at least once with retries, every attempt logged.
+
+pub mod dispatcher;
+pub mod retry;
+pub mod signer;
+
+pub use dispatcher::{DispatchSettings, Dispatcher};
+pub use signer::AppSigner;

@@ -1,0 +1,280 @@
+//! Webhooks to a real HTTP receiver: every body verifies with the app's public
+//! key and parses to the Wix envelope; failures are retried; every attempt is logged.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::StatusCode as AxumStatus;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+use crate::on_both_engines;
+
+const APP: &str = "0a0a0a0a-0000-4000-8000-00000000000a";
+
+/// Records every body it receives; answers 500 to the first `fail_first` requests.
+struct Receiver {
+    url: String,
+    bodies: Arc<Mutex<Vec<String>>>,
+}
+
+async fn receiver(fail_first: usize) -> Receiver {
+    let bodies = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = Arc::new(Mutex::new(0usize));
+    let (b, s) = (bodies.clone(), seen.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let (b, s) = (b.clone(), s.clone());
+            async move {
+                let n = {
+                    let mut s = s.lock().unwrap();
+                    *s += 1;
+                    *s
+                };
+                if n <= fail_first {
+                    return AxumStatus::INTERNAL_SERVER_ERROR;
+                }
+                b.lock().unwrap().push(body);
+                AxumStatus::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, bodies }
+}
+
+fn config(webhook_url: &str) -> String {
+    format!(
+        r#"{BASE_CONFIG}
+[[apps]]
+id = "{APP}"
+webhook_url = "{webhook_url}"
+
+[webhooks]
+retry_schedule_secs = [0.05]
+poll_interval_ms = 50
+"#
+    )
+}
+
+/// Waits until `n` bodies arrived (the dispatcher is woken on commit; this only bounds the wait).
+async fn wait_for(r: &Receiver, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        if r.bodies.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    r.bodies.lock().unwrap().clone()
+}
+
+/// Verifies a webhook JWT as a subscriber would and returns (envelope, domain event).
+fn verify(token: &str, public_pem: &str) -> (Value, Value) {
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(public_pem.as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[APP]);
+    validation.set_issuer(&["wix.com"]);
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("verifies with the public key")
+        .claims;
+    let envelope: Value =
+        serde_json::from_str(claims["data"].as_str().expect("data is a string")).unwrap();
+    let event: Value =
+        serde_json::from_str(envelope["data"].as_str().expect("data.data is a string")).unwrap();
+    (envelope, event)
+}
+
+on_both_engines!(
+    every_event_arrives_signed_in_the_wix_envelope,
+    |engine| async move {
+        let r = receiver(0).await;
+        let app = TestApp::spawn_with(engine, &config(&r.url)).await;
+        let pem = app
+            .client
+            .get(format!("{}/_emulator/apps/{APP}/public-key", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+
+        let id = app.create(simple_template()).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let path = format!("/ecom/v1/checkout-templates/{id}");
+        app.admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"couponCode": "A"}})),
+        )
+        .await;
+        let (_, created) = app
+            .admin(
+                Method::POST,
+                &format!("{path}/create-checkout-from-template"),
+                Some(json!({})),
+            )
+            .await;
+        let (s, _) = app.click(&id, SITE_A).await;
+        assert_eq!(s, StatusCode::FOUND);
+        app.admin(Method::DELETE, &path, None).await;
+
+        let bodies = wait_for(&r, 5).await;
+        assert_eq!(bodies.len(), 5);
+        let mut slugs = Vec::new();
+        let mut sequences = Vec::new();
+        for body in &bodies {
+            let (envelope, event) = verify(body, &pem);
+            let slug = event["slug"].as_str().unwrap().to_string();
+            assert_eq!(
+                envelope["eventType"],
+                format!("wix.ecom.v1.checkout_template_{slug}")
+            );
+            assert_eq!(envelope["accountInfo"]["siteId"], SITE_A);
+            assert!(envelope["instanceId"]
+                .as_str()
+                .is_some_and(checkout_templates::validate::is_guid));
+            assert!(envelope["identity"].is_string());
+            assert_eq!(event["entityFqdn"], "wix.ecom.v1.checkout_template");
+            assert_eq!(event["entityId"], id.as_str());
+            assert_eq!(event["triggeredByAnonymizeRequest"], false);
+            assert!(event["eventTime"].as_str().unwrap().ends_with('Z'));
+            let (body_key, object, string) = match slug.as_str() {
+                "created" => ("createdEvent", "entity", "entityAsJson"),
+                "updated" => ("updatedEvent", "currentEntity", "currentEntityAsJson"),
+                "deleted" => ("deletedEvent", "deletedEntity", "deletedEntityAsJson"),
+                _ => ("actionEvent", "body", "bodyAsJson"),
+            };
+            let inner = &event[body_key];
+            let parsed: Value = serde_json::from_str(inner[string].as_str().unwrap()).unwrap();
+            assert_eq!(inner[object], parsed, "both forms carry the same entity");
+            if slug == "used" {
+                assert_eq!(inner["body"]["checkoutTemplate"]["id"], id.as_str());
+                assert!(checkout_templates::validate::is_guid(
+                    inner["body"]["checkout"]["id"].as_str().unwrap()
+                ));
+            }
+            if slug == "updated" {
+                assert_eq!(inner["currentEntity"]["couponCode"], "A");
+            }
+            sequences.push((
+                event["entityEventSequence"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap(),
+                slug.clone(),
+            ));
+            slugs.push(slug);
+        }
+        slugs.sort();
+        assert_eq!(slugs, vec!["created", "deleted", "updated", "used", "used"]);
+        sequences.sort();
+        let order: Vec<&str> = sequences.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            order,
+            vec!["created", "updated", "used", "used", "deleted"],
+            "entityEventSequence increases per entity"
+        );
+        assert!(created["checkoutId"].is_string());
+    }
+);
+
+on_both_engines!(
+    failures_are_retried_with_the_same_event_id_and_logged,
+    |engine| async move {
+        let r = receiver(2).await;
+        let app = TestApp::spawn_with(engine, &config(&r.url)).await;
+        app.create(simple_template()).await;
+        let bodies = wait_for(&r, 1).await;
+        assert_eq!(bodies.len(), 1, "delivered after two failures");
+
+        let mut log = json!(null);
+        for _ in 0..100 {
+            let (s, body) = app
+                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
+                .await;
+            assert_eq!(s, StatusCode::OK);
+            log = body;
+            if log["deliveries"][0]["state"] == "delivered" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let d = &log["deliveries"][0];
+        assert_eq!(d["state"], "delivered", "{log}");
+        assert_eq!(d["appId"], APP);
+        let attempts = d["attempts"].as_array().unwrap();
+        assert_eq!(attempts.len(), 3);
+        assert_eq!(attempts[0]["statusCode"], 500);
+        assert_eq!(attempts[1]["statusCode"], 500);
+        assert_eq!(attempts[2]["statusCode"], 200);
+        assert_eq!(
+            attempts
+                .iter()
+                .map(|a| a["attempt"].as_i64().unwrap())
+                .collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+
+        // Replay sends the same event again, with the same id.
+        let (s, _) = app
+            .admin(
+                Method::POST,
+                &format!(
+                    "/_emulator/webhook-deliveries/{}/replay",
+                    d["id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let bodies = wait_for(&r, 2).await;
+        assert_eq!(bodies.len(), 2);
+        let client = reqwest::Client::new();
+        let pem = client
+            .get(format!("{}/_emulator/apps/{APP}/public-key", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let (_, first) = verify(&bodies[0], &pem);
+        let (_, second) = verify(&bodies[1], &pem);
+        assert_eq!(first["id"], second["id"]);
+        assert_eq!(first["id"], d["event"]["id"]);
+
+        // Another site's admin sees none of it.
+        let (_, other) = app
+            .call(
+                Method::GET,
+                "/_emulator/webhook-deliveries",
+                ADMIN_B,
+                SITE_B,
+                None,
+            )
+            .await;
+        assert_eq!(other["deliveries"], json!([]));
+        let (s, _) = app
+            .call(
+                Method::POST,
+                &format!(
+                    "/_emulator/webhook-deliveries/{}/replay",
+                    d["id"].as_str().unwrap()
+                ),
+                ADMIN_B,
+                SITE_B,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+);
