@@ -1,6 +1,6 @@
 use tracing::instrument;
 
-use super::outbox::{enqueue, NewEvent};
+use super::outbox::NewEvent;
 use super::{now_micros, Store};
 use crate::error::Result;
 use crate::model::template::{status_of, Doc};
@@ -49,9 +49,8 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        enqueue(
-            &mut tx,
-            &self.subscribers,
+        self.commit_with_event(
+            tx,
             NewEvent {
                 site_id,
                 entity_id: template_id,
@@ -61,8 +60,6 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.events_committed();
         Ok(CheckoutOutcome::Created { checkout })
     }
 

@@ -2,7 +2,9 @@
 //! change and its event commit or roll back together — and with them one delivery
 //! row per subscribing app, so no committed event can miss its webhooks.
 
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::Store;
 
 /// One event to record; `body` is the JSON the event carries (the entity, or the
 /// action's body).
@@ -42,4 +44,19 @@ pub async fn enqueue(
         .await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// Records `event` in `tx` and commits: the change and its event land together,
+    /// then the dispatcher is woken.
+    pub(super) async fn commit_with_event(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        event: NewEvent<'_>,
+    ) -> sqlx::Result<()> {
+        enqueue(&mut tx, &self.subscribers, event).await?;
+        tx.commit().await?;
+        self.events_committed();
+        Ok(())
+    }
 }

@@ -116,9 +116,8 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        enqueue(
-            &mut tx,
-            &self.subscribers,
+        self.commit_with_event(
+            tx,
             NewEvent {
                 site_id,
                 entity_id: id,
@@ -128,8 +127,6 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.events_committed();
         Ok(Some(body))
     }
 
@@ -147,9 +144,8 @@ impl Store {
         let Some(body) = deleted else {
             return Ok(false);
         };
-        enqueue(
-            &mut tx,
-            &self.subscribers,
+        self.commit_with_event(
+            tx,
             NewEvent {
                 site_id,
                 entity_id: id,
@@ -159,8 +155,6 @@ impl Store {
             },
         )
         .await?;
-        tx.commit().await?;
-        self.events_committed();
         Ok(true)
     }
 
