@@ -90,7 +90,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let mut banner = format!(
         "checkout-templates listening on {public_url}\n  database   {}\n  site id    {}\n  site url   {}\n",
-        redacted(&database_url),
+        checkout_templates::store::redact(&database_url),
         welcome.site_id,
         welcome.site_url
     );
@@ -117,13 +117,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
-        _ => url.to_string(),
-    }
 }
 
 async fn shutdown_signal() {

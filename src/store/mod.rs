@@ -178,7 +178,8 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-fn redact(url: &str) -> String {
+/// The URL with its credentials hidden, for logs and the start-up banner.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             format!("{}://…@{}", &url[..scheme], &url[at + 1..])
