@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub api_keys: Vec<ApiKeyConfig>,
     #[serde(default)]
     pub apps: Vec<AppConfig>,
+    /// Where the default app (made when no `[[apps]]` are declared) gets webhooks.
+    pub webhook_url: Option<String>,
     #[serde(default)]
     pub catalog: Vec<CatalogItem>,
     #[serde(default)]
@@ -46,6 +48,9 @@ pub struct WebhookConfig {
     pub poll_interval_ms: u64,
     /// Deliveries sent concurrently per instance.
     pub batch_size: i64,
+    /// How long a claimed delivery belongs to one instance; after a crash its
+    /// deliveries are sent again once this has passed.
+    pub lease_ms: u64,
 }
 
 impl Default for WebhookConfig {
@@ -57,6 +62,7 @@ impl Default for WebhookConfig {
             max_age_secs: d.retry.max_age.as_secs_f64(),
             poll_interval_ms: d.poll_interval.as_millis() as u64,
             batch_size: d.batch_size,
+            lease_ms: d.lease.as_millis() as u64,
         }
     }
 }
@@ -78,9 +84,7 @@ impl WebhookConfig {
             },
             poll_interval: Duration::from_millis(self.poll_interval_ms),
             batch_size: self.batch_size,
-            lease: defaults
-                .lease
-                .max(Duration::from_millis(self.timeout_ms * 4)),
+            lease: Duration::from_millis(self.lease_ms),
         }
     }
 }
@@ -214,6 +218,11 @@ impl FileConfig {
         if w.timeout_ms == 0 || w.batch_size < 1 || w.poll_interval_ms == 0 {
             bail!("[webhooks] timeout_ms, poll_interval_ms and batch_size must be positive");
         }
+        // An attempt must end well inside its lease, or a second instance could
+        // claim the same delivery while the first is still sending it.
+        if w.lease_ms < 2 * w.timeout_ms + 1000 {
+            bail!("[webhooks] lease_ms must be at least 2 × timeout_ms + 1000");
+        }
         if w.retry_schedule_secs.is_empty()
             || w.retry_schedule_secs
                 .iter()
@@ -225,6 +234,14 @@ impl FileConfig {
         }
         if !w.max_age_secs.is_finite() || w.max_age_secs < 0.0 {
             bail!("[webhooks] max_age_secs must be a non-negative number");
+        }
+        if self.webhook_url.is_some() && !self.apps.is_empty() {
+            bail!("webhook_url is for the default app; with [[apps]] declared, give each app its own webhook_url");
+        }
+        if let Some(url) = &self.webhook_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("webhook_url {url:?} must start with http:// or https://");
+            }
         }
         let mut app_ids = std::collections::HashSet::new();
         for app in &self.apps {

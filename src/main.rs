@@ -24,6 +24,21 @@ struct Cli {
 enum Command {
     /// Serve the API (the default when no command is given).
     Serve(ServeArgs),
+    /// Deliver webhooks only, from the database an API process writes to.
+    Dispatch(DispatchArgs),
+}
+
+#[derive(Args, Clone)]
+struct DispatchArgs {
+    /// The same TOML file the API process reads (apps, webhook timing).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_CONFIG")]
+    config: Option<PathBuf>,
+    /// The database the API process writes to.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Where the default app gets webhooks (when no [[apps]] are declared).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_WEBHOOK_URL")]
+    webhook_url: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -40,6 +55,9 @@ struct ServeArgs {
     /// Base URL the emulator is reached at, used for default site URLs [default: http://LISTEN].
     #[arg(long, env = "CHECKOUT_TEMPLATES_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Where the default app gets webhooks (when no [[apps]] are declared).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_WEBHOOK_URL")]
+    webhook_url: Option<String>,
     /// Do not deliver webhooks from this process (run a dispatcher elsewhere on the same database).
     #[arg(long, env = "CHECKOUT_TEMPLATES_NO_DISPATCHER")]
     no_dispatcher: bool,
@@ -53,18 +71,27 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let args = match cli.command {
-        Some(Command::Serve(args)) => args,
-        None => cli.serve,
-    };
-    serve(args).await
+    match cli.command {
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Dispatch(args)) => dispatch(args).await,
+        None => serve(cli.serve).await,
+    }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
+fn load_config(path: Option<&PathBuf>, webhook_url: Option<&String>) -> anyhow::Result<FileConfig> {
+    let mut file = match path {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
+    if let Some(url) = webhook_url {
+        file.webhook_url = Some(url.clone());
+        file.validate()?;
+    }
+    Ok(file)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
     let listen = args
         .listen
         .or(file.listen)
@@ -97,6 +124,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(key) = &welcome.api_key {
         banner.push_str(&format!("  api key    {key}   (admin)\n"));
     }
+    if let Some(app_id) = &welcome.app_id {
+        banner.push_str(&format!(
+            "  app id     {app_id}   (public key {public_url}/_emulator/apps/{app_id}/public-key)\n  webhooks   {}\n",
+            welcome
+                .webhook_url
+                .as_deref()
+                .unwrap_or("not sent: no --webhook-url given")
+        ));
+    }
     banner.push_str(&format!(
         "  try        curl -s -X POST {public_url}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
         welcome.site_id
@@ -114,6 +150,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(handle) = dispatcher {
         let _ = handle.await;
     }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
+    let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
+    let database_url = args
+        .database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    let store = Store::connect(&database_url, file.limits.max_connections).await?;
+    let public_url = file.public_url.clone().unwrap_or_default();
+    let (state, _) = AppState::build(store.clone(), &file, &public_url).await?;
+    let banner = format!(
+        "checkout-templates dispatching webhooks\n  database   {}\n",
+        checkout_templates::store::redact(&database_url)
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let dispatcher = state.spawn_dispatcher(stopped);
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    let _ = dispatcher.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

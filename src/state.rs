@@ -58,6 +58,9 @@ pub struct Welcome {
     pub site_id: String,
     pub site_url: String,
     pub api_key: Option<String>,
+    /// The default app, when no apps are declared.
+    pub app_id: Option<String>,
+    pub webhook_url: Option<String>,
 }
 
 impl AppState {
@@ -117,15 +120,28 @@ impl AppState {
             default_key = Some(key);
         }
         let secret = store.setting_or_insert("cursor_secret", random_key).await?;
+        let mut declared = config.apps.clone();
+        let mut default_app = None;
+        if declared.is_empty() {
+            let id = store
+                .setting_or_insert("default_app_id", || uuid::Uuid::new_v4().to_string())
+                .await?;
+            declared.push(crate::config::AppConfig {
+                id: id.clone(),
+                webhook_url: config.webhook_url.clone(),
+                private_key_path: None,
+                instance_ids: Default::default(),
+            });
+            default_app = Some(id);
+        }
         let mut apps = HashMap::new();
-        for app in &config.apps {
+        for app in &declared {
             apps.insert(
                 app.id.clone(),
-                Arc::new(AppSigner::load(&store, app).await?),
+                Arc::new(AppSigner::load(&store, app)?),
             );
         }
-        let subscribers = config
-            .apps
+        let subscribers = declared
             .iter()
             .filter(|a| a.webhook_url.is_some())
             .map(|a| a.id.clone())
@@ -141,6 +157,8 @@ impl AppState {
             site_id: first_site.id.clone(),
             site_url: first_site.url.clone(),
             api_key: default_key,
+            app_id: default_app,
+            webhook_url: config.webhook_url.clone(),
         };
         let state = AppState {
             store,

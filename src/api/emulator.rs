@@ -40,7 +40,7 @@ async fn public_key(
         .ok_or_else(|| ApiError::NotFound(format!("app {app_id} is not configured")))?;
     Ok((
         [(CONTENT_TYPE, "application/x-pem-file")],
-        app.public_pem.clone(),
+        app.public_pem().await.map_err(ApiError::Internal)?,
     )
         .into_response())
 }

@@ -28,6 +28,8 @@ pub struct Claimed {
     /// The number of this attempt, from 1.
     pub attempt: i64,
     pub created_at: i64,
+    /// The claim is this dispatcher's until then.
+    pub lease_until: i64,
     pub event: EventRow,
 }
 
@@ -113,6 +115,7 @@ impl Store {
                     app_id,
                     attempt,
                     created_at,
+                    lease_until,
                     event,
                 })
             })
@@ -145,7 +148,9 @@ impl Store {
             .collect()
     }
 
-    /// Logs the attempt and moves the delivery on, in one transaction.
+    /// Logs the attempt and moves the delivery on, in one transaction. Only the
+    /// holder of the latest claim moves it on: a claim that outlived its lease
+    /// (and was claimed again elsewhere) is only logged.
     #[instrument(skip_all)]
     pub async fn finish_attempt(
         &self,
@@ -173,26 +178,17 @@ impl Store {
             After::GiveUp => ("failed", attempt.at, None),
         };
         sqlx::query(
-            "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 WHERE id = $1",
+            "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 \
+             WHERE id = $1 AND attempts = $5",
         )
         .bind(delivery.id)
         .bind(state)
         .bind(next)
         .bind(delivered_at)
+        .bind(delivery.attempt)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Gives back leases this process holds but will not finish (on shutdown).
-    pub async fn release_deliveries(&self, ids: &[i64]) -> Result<()> {
-        for id in ids {
-            sqlx::query("UPDATE webhook_deliveries SET locked_until = 0, attempts = attempts - 1 WHERE id = $1 AND state = 'pending'")
-                .bind(*id)
-                .execute(&self.write)
-                .await?;
-        }
         Ok(())
     }
 

@@ -13,6 +13,9 @@ use super::retry::RetryPolicy;
 use super::signer::AppSigner;
 use crate::store::{now_micros, After, Attempt, Claimed, Store};
 
+/// Time kept free at the end of a lease to record the attempt.
+const LEASE_MARGIN_MICROS: i64 = 500_000;
+
 /// Longest response body kept in the delivery log.
 const KEPT_BODY: usize = 1024;
 
@@ -70,50 +73,67 @@ impl Dispatcher {
         }
     }
 
-    /// Runs until `shutdown` turns true; in-flight attempts finish first.
+    /// Runs until `shutdown` turns true; in-flight attempts finish first, and
+    /// what is not yet claimed stays queued in the database.
+    ///
+    /// Up to `batch_size` attempts are in flight at once; a slot freed by one
+    /// finished attempt is refilled at once, so one slow receiver does not hold
+    /// back the others.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
+        let capacity = this.settings.batch_size.max(1) as usize;
+        let mut in_flight = JoinSet::new();
         loop {
+            while let Some(done) = in_flight.try_join_next() {
+                log_task_failure(done);
+            }
             if *shutdown.borrow() {
                 break;
             }
-            match this.dispatch_once().await {
-                Ok(0) => {
+            let free = capacity - in_flight.len();
+            if free == 0 {
+                tokio::select! {
+                    Some(done) = in_flight.join_next() => log_task_failure(done),
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            match this.claim(free as i64).await {
+                Ok(claimed) if claimed.is_empty() => {
                     tokio::select! {
                         _ = this.wake.notified() => {}
                         _ = tokio::time::sleep(this.settings.poll_interval) => {}
                         _ = shutdown.changed() => {}
+                        Some(done) = in_flight.join_next(), if !in_flight.is_empty() => log_task_failure(done),
                     }
                 }
-                Ok(_) => {}
+                Ok(claimed) => {
+                    for delivery in claimed {
+                        let this = Arc::clone(&this);
+                        in_flight.spawn(async move { this.deliver(delivery).await });
+                    }
+                }
                 Err(e) => {
-                    tracing::warn!(error = %format!("{e:#}"), "webhook dispatch failed; retrying shortly");
-                    tokio::time::sleep(this.settings.poll_interval).await;
+                    tracing::warn!(error = %format!("{e:#}"), "claiming webhook deliveries failed; retrying shortly");
+                    tokio::select! {
+                        _ = tokio::time::sleep(this.settings.poll_interval) => {}
+                        _ = shutdown.changed() => {}
+                    }
                 }
             }
+        }
+        while let Some(done) = in_flight.join_next().await {
+            log_task_failure(done);
         }
     }
 
-    /// Claims one batch and sends it; returns how many were claimed.
-    pub async fn dispatch_once(self: &Arc<Self>) -> anyhow::Result<usize> {
+    async fn claim(&self, limit: i64) -> anyhow::Result<Vec<Claimed>> {
         let now = now_micros();
         let lease_until = now + self.settings.lease.as_micros() as i64;
-        let claimed = self
+        Ok(self
             .store
-            .claim_deliveries(now, lease_until, self.settings.batch_size)
-            .await?;
-        let count = claimed.len();
-        let mut tasks = JoinSet::new();
-        for delivery in claimed {
-            let this = Arc::clone(self);
-            tasks.spawn(async move { this.deliver(delivery).await });
-        }
-        while let Some(done) = tasks.join_next().await {
-            if let Ok(Err(e)) = done {
-                tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
-            }
-        }
-        Ok(count)
+            .claim_deliveries(now, lease_until, limit)
+            .await?)
     }
 
     async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
@@ -150,6 +170,9 @@ impl Dispatcher {
         let Some(url) = app.webhook_url.clone() else {
             return Outcome::failed(format!("app {} has no webhook_url", delivery.app_id));
         };
+        if let Err(e) = app.ready().await {
+            return Outcome::failed(format!("loading the signing key failed: {e:#}"));
+        }
         let event = delivery.event.clone();
         let now_secs = now_micros() / 1_000_000;
         let signed = tokio::task::spawn_blocking(move || app.sign(&event, now_secs)).await;
@@ -158,6 +181,12 @@ impl Dispatcher {
             Ok(Err(e)) => return Outcome::failed(format!("signing failed: {e:#}")),
             Err(e) => return Outcome::failed(format!("signing task failed: {e}")),
         };
+        // Sending must end inside the lease, or another instance could claim
+        // this delivery and send it at the same time.
+        let must_end_by = now_micros() + self.settings.timeout.as_micros() as i64 + LEASE_MARGIN_MICROS;
+        if must_end_by > delivery.lease_until {
+            return Outcome::failed("the lease ran out before sending; left for the next claim".into());
+        }
         let response = self
             .client
             .post(&url)
@@ -184,6 +213,14 @@ impl Dispatcher {
                 }
             }
         }
+    }
+}
+
+fn log_task_failure(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed"),
+        Err(e) => tracing::error!(error = %e, "a webhook delivery task failed"),
     }
 }
 

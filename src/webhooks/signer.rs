@@ -9,6 +9,7 @@ use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding
 use rsa::RsaPrivateKey;
 use serde::Serialize;
 use serde_json::{json, Value};
+use tokio::sync::OnceCell;
 
 use crate::config::AppConfig;
 use crate::store::{rfc3339, EventRow, Store};
@@ -19,44 +20,78 @@ const TOKEN_LIFETIME_SECS: i64 = 3600;
 pub struct AppSigner {
     pub app_id: String,
     pub webhook_url: Option<String>,
-    pub public_pem: String,
-    key: EncodingKey,
     instance_ids: BTreeMap<String, String>,
+    store: Store,
+    /// Loaded on first use: generating an RSA key takes a while, and most
+    /// starts never sign anything.
+    keys: OnceCell<Keys>,
+}
+
+struct Keys {
+    encoding: EncodingKey,
+    public_pem: String,
 }
 
 impl AppSigner {
-    /// Loads the app's key from its PEM file, or from the database, generating
-    /// and storing one on first use.
-    pub async fn load(store: &Store, app: &AppConfig) -> anyhow::Result<AppSigner> {
-        let (private_pem, public_pem) = match &app.private_key_path {
-            Some(path) => {
-                let pem =
-                    std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-                let key = RsaPrivateKey::from_pkcs8_pem(&pem)
-                    .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
-                    .with_context(|| format!("{path} is not an RSA private key in PEM"))?;
-                let public = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
-                (pem, public)
-            }
-            None => match store.app_key(&app.id).await? {
-                Some(pair) => pair,
-                None => {
-                    let (private, public) = tokio::task::spawn_blocking(generate).await??;
-                    store.insert_app_key(&app.id, &private, &public).await?;
-                    store
-                        .app_key(&app.id)
-                        .await?
-                        .context("app key was just stored")?
-                }
-            },
-        };
+    /// The app as configured. A configured PEM file is read now, so a bad path
+    /// stops the start; a key kept in the database is loaded on first use.
+    pub fn load(store: &Store, app: &AppConfig) -> anyhow::Result<AppSigner> {
+        let keys = OnceCell::new();
+        if let Some(path) = &app.private_key_path {
+            let pem = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+            let key = RsaPrivateKey::from_pkcs8_pem(&pem)
+                .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+                .with_context(|| format!("{path} is not an RSA private key in PEM"))?;
+            let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
+            let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())?;
+            let _ = keys.set(Keys {
+                encoding,
+                public_pem,
+            });
+        }
         Ok(AppSigner {
             app_id: app.id.clone(),
             webhook_url: app.webhook_url.clone(),
-            key: EncodingKey::from_rsa_pem(private_pem.as_bytes())?,
-            public_pem,
             instance_ids: app.instance_ids.clone(),
+            store: store.clone(),
+            keys,
         })
+    }
+
+    /// The key pair kept in the database, generated and stored on first use.
+    /// Every instance on the database ends up with the first one stored.
+    async fn keys(&self) -> anyhow::Result<&Keys> {
+        self.keys
+            .get_or_try_init(|| async {
+                let (private_pem, public_pem) = match self.store.app_key(&self.app_id).await? {
+                    Some(pair) => pair,
+                    None => {
+                        let (private, public) = tokio::task::spawn_blocking(generate).await??;
+                        self.store
+                            .insert_app_key(&self.app_id, &private, &public)
+                            .await?;
+                        self.store
+                            .app_key(&self.app_id)
+                            .await?
+                            .context("app key was just stored")?
+                    }
+                };
+                Ok(Keys {
+                    encoding: EncodingKey::from_rsa_pem(private_pem.as_bytes())?,
+                    public_pem,
+                })
+            })
+            .await
+    }
+
+    /// The PEM subscribers verify with.
+    pub async fn public_pem(&self) -> anyhow::Result<String> {
+        Ok(self.keys().await?.public_pem.clone())
+    }
+
+    /// Makes sure the signing key is loaded, so `sign` can run off the runtime.
+    pub async fn ready(&self) -> anyhow::Result<()> {
+        self.keys().await.map(|_| ())
     }
 
     /// The app's instance on a site: configured, or derived so it is stable.
@@ -82,7 +117,11 @@ impl AppSigner {
         Ok(jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::RS256),
             &claims,
-            &self.key,
+            &self
+                .keys
+                .get()
+                .context("signing key not loaded: call ready() first")?
+                .encoding,
         )?)
     }
 }
