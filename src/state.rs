@@ -136,10 +136,7 @@ impl AppState {
         }
         let mut apps = HashMap::new();
         for app in &declared {
-            apps.insert(
-                app.id.clone(),
-                Arc::new(AppSigner::load(&store, app)?),
-            );
+            apps.insert(app.id.clone(), Arc::new(AppSigner::load(&store, app)?));
         }
         let subscribers = declared
             .iter()

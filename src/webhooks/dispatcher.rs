@@ -130,10 +130,7 @@ impl Dispatcher {
     async fn claim(&self, limit: i64) -> anyhow::Result<Vec<Claimed>> {
         let now = now_micros();
         let lease_until = now + self.settings.lease.as_micros() as i64;
-        Ok(self
-            .store
-            .claim_deliveries(now, lease_until, limit)
-            .await?)
+        Ok(self.store.claim_deliveries(now, lease_until, limit).await?)
     }
 
     async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
@@ -183,9 +180,12 @@ impl Dispatcher {
         };
         // Sending must end inside the lease, or another instance could claim
         // this delivery and send it at the same time.
-        let must_end_by = now_micros() + self.settings.timeout.as_micros() as i64 + LEASE_MARGIN_MICROS;
+        let must_end_by =
+            now_micros() + self.settings.timeout.as_micros() as i64 + LEASE_MARGIN_MICROS;
         if must_end_by > delivery.lease_until {
-            return Outcome::failed("the lease ran out before sending; left for the next claim".into());
+            return Outcome::failed(
+                "the lease ran out before sending; left for the next claim".into(),
+            );
         }
         let response = self
             .client
@@ -219,7 +219,9 @@ impl Dispatcher {
 fn log_task_failure(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
     match done {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed")
+        }
         Err(e) => tracing::error!(error = %e, "a webhook delivery task failed"),
     }
 }

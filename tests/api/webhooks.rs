@@ -1,51 +1,16 @@
 //! Webhooks to a real HTTP receiver: every body verifies with the app's public
 //! key and parses to the Wix envelope; failures are retried; every attempt is logged.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::StatusCode as AxumStatus;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::harness::*;
 use crate::on_both_engines;
+use crate::receiver::{Fault, Receiver};
 
 const APP: &str = "0a0a0a0a-0000-4000-8000-00000000000a";
-
-/// Records every body it receives; answers 500 to the first `fail_first` requests.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
-
-async fn receiver(fail_first: usize) -> Receiver {
-    let bodies = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = Arc::new(Mutex::new(0usize));
-    let (b, s) = (bodies.clone(), seen.clone());
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: String| {
-            let (b, s) = (b.clone(), s.clone());
-            async move {
-                let n = {
-                    let mut s = s.lock().unwrap();
-                    *s += 1;
-                    *s
-                };
-                if n <= fail_first {
-                    return AxumStatus::INTERNAL_SERVER_ERROR;
-                }
-                b.lock().unwrap().push(body);
-                AxumStatus::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Receiver { url, bodies }
-}
 
 fn config(webhook_url: &str) -> String {
     format!(
@@ -59,17 +24,6 @@ retry_schedule_secs = [0.05]
 poll_interval_ms = 50
 "#
     )
-}
-
-/// Waits until `n` bodies arrived (the dispatcher is woken on commit; this only bounds the wait).
-async fn wait_for(r: &Receiver, n: usize) -> Vec<String> {
-    for _ in 0..200 {
-        if r.bodies.lock().unwrap().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    r.bodies.lock().unwrap().clone()
 }
 
 /// Verifies a webhook JWT as a subscriber would and returns (envelope, domain event).
@@ -91,7 +45,7 @@ fn verify(token: &str, public_pem: &str) -> (Value, Value) {
 on_both_engines!(
     every_event_arrives_signed_in_the_wix_envelope,
     |engine| async move {
-        let r = receiver(0).await;
+        let r = Receiver::start(Fault::None, Duration::ZERO).await;
         let app = TestApp::spawn_with(engine, &config(&r.url)).await;
         let pem = app
             .client
@@ -126,7 +80,7 @@ on_both_engines!(
         assert_eq!(s, StatusCode::FOUND);
         app.admin(Method::DELETE, &path, None).await;
 
-        let bodies = wait_for(&r, 5).await;
+        let bodies = r.wait_for(5, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 5);
         let mut slugs = Vec::new();
         let mut sequences = Vec::new();
@@ -190,10 +144,10 @@ on_both_engines!(
 on_both_engines!(
     failures_are_retried_with_the_same_event_id_and_logged,
     |engine| async move {
-        let r = receiver(2).await;
+        let r = Receiver::start(Fault::Fail { first: 2 }, Duration::ZERO).await;
         let app = TestApp::spawn_with(engine, &config(&r.url)).await;
         app.create(simple_template()).await;
-        let bodies = wait_for(&r, 1).await;
+        let bodies = r.wait_for(1, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 1, "delivered after two failures");
 
         let mut log = json!(null);
@@ -236,7 +190,7 @@ on_both_engines!(
             )
             .await;
         assert_eq!(s, StatusCode::OK);
-        let bodies = wait_for(&r, 2).await;
+        let bodies = r.wait_for(2, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 2);
         let client = reqwest::Client::new();
         let pem = client
@@ -276,5 +230,67 @@ on_both_engines!(
             )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+);
+
+on_both_engines!(
+    a_receiver_that_hangs_past_the_timeout_still_gets_every_event,
+    |engine| async move {
+        let r = Receiver::start(
+            Fault::Hang {
+                first: 3,
+                delay: Duration::from_millis(700),
+            },
+            Duration::ZERO,
+        )
+        .await;
+        let config = format!(
+            r#"{BASE_CONFIG}
+[[apps]]
+id = "{APP}"
+webhook_url = "{}"
+
+[webhooks]
+timeout_ms = 200
+lease_ms = 1500
+retry_schedule_secs = [0.05]
+poll_interval_ms = 50
+"#,
+            r.url
+        );
+        let app = TestApp::spawn_with(engine, &config).await;
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(app.create(simple_template()).await["id"].clone());
+        }
+        let bodies = r.wait_for(3, Duration::from_secs(10)).await;
+        assert_eq!(
+            r.event_ids().len(),
+            3,
+            "every event arrived once the receiver answered in time"
+        );
+        assert!(bodies.len() >= 3);
+        assert!(r.requests() >= 6, "three hung attempts, then three in time");
+
+        let (_, log) = app
+            .admin(Method::GET, "/_emulator/webhook-deliveries", None)
+            .await;
+        let timed_out = log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["attempts"].as_array().unwrap().iter())
+            .filter(|a| {
+                a["statusCode"].is_null()
+                    && a["error"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("no response within")
+            })
+            .count();
+        assert_eq!(timed_out, 3, "{log}");
+        for d in log["deliveries"].as_array().unwrap() {
+            assert_eq!(d["state"], "delivered", "{log}");
+        }
     }
 );
