@@ -153,7 +153,7 @@ pub struct CouponConfig {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
@@ -263,5 +263,36 @@ impl FileConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_may_set_only_some_of_its_keys() {
+        let config: FileConfig =
+            toml::from_str("[limits]\nmax_body_bytes = 1024\n\n[webhooks]\ntimeout_ms = 300\n")
+                .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.limits.max_body_bytes, 1024);
+        assert_eq!(
+            config.limits.max_connections,
+            Limits::default().max_connections
+        );
+        assert_eq!(config.webhooks.timeout_ms, 300);
+        assert_eq!(
+            config.webhooks.batch_size,
+            WebhookConfig::default().batch_size
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_a_lease_shorter_than_an_attempt_are_refused() {
+        assert!(toml::from_str::<FileConfig>("[limits]\nmax_body = 1\n").is_err());
+        let config: FileConfig =
+            toml::from_str("[webhooks]\ntimeout_ms = 5000\nlease_ms = 6000\n").unwrap();
+        assert!(config.validate().is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod query;
 pub mod service;
 pub mod state;
 pub mod store;
+pub mod tls;
 pub mod validate;
 pub mod webhooks;
 
@@ -18,12 +19,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight
-/// requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+/// requests finish. `listener` is a TCP listener or a [`tls::TlsListener`].
+pub async fn serve<L>(
+    listener: L,
     state: Arc<state::AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -26,6 +26,18 @@ enum Command {
     Serve(ServeArgs),
     /// Deliver webhooks only, from the database an API process writes to.
     Dispatch(DispatchArgs),
+    /// Write a local CA and a localhost certificate for --tls-listen.
+    TlsCert(TlsCertArgs),
+}
+
+#[derive(Args, Clone)]
+struct TlsCertArgs {
+    /// Directory to write ca.pem, cert.pem and key.pem into.
+    #[arg(long, default_value = "tls")]
+    out: PathBuf,
+    /// More host names or IP addresses for the certificate, besides localhost, 127.0.0.1 and ::1.
+    #[arg(long = "name")]
+    names: Vec<String>,
 }
 
 #[derive(Args, Clone)]
@@ -55,6 +67,15 @@ struct ServeArgs {
     /// Base URL the emulator is reached at, used for default site URLs [default: http://LISTEN].
     #[arg(long, env = "CHECKOUT_TEMPLATES_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Also serve HTTPS on this address (the official SDK only speaks https).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_TLS_LISTEN", requires_all = ["tls_cert", "tls_key"])]
+    tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain for --tls-listen (see the tls-cert command).
+    #[arg(long, env = "CHECKOUT_TEMPLATES_TLS_CERT", requires = "tls_listen")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-listen.
+    #[arg(long, env = "CHECKOUT_TEMPLATES_TLS_KEY", requires = "tls_listen")]
+    tls_key: Option<PathBuf>,
     /// Where the default app gets webhooks (when no [[apps]] are declared).
     #[arg(long, env = "CHECKOUT_TEMPLATES_WEBHOOK_URL")]
     webhook_url: Option<String>,
@@ -74,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Dispatch(args)) => dispatch(args).await,
+        Some(Command::TlsCert(args)) => tls_cert(args),
         None => serve(cli.serve).await,
     }
 }
@@ -106,6 +128,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {listen}"))?;
     let bound = listener.local_addr()?;
+    let tls = match (&args.tls_listen, &args.tls_cert, &args.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => {
+            let config = checkout_templates::tls::server_config(cert, key)?;
+            let tcp = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            Some(checkout_templates::tls::TlsListener::new(tcp, config)?)
+        }
+        _ => None,
+    };
     let public_url = args
         .public_url
         .clone()
@@ -121,6 +153,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         welcome.site_id,
         welcome.site_url
     );
+    if let Some(tls) = &tls {
+        let addr = axum::serve::Listener::local_addr(tls)?;
+        let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        banner.push_str(&format!(
+            "  https      https://{host}   (SDK: host: {{apiBaseUrl: '{host}'}})\n"
+        ));
+    }
     if let Some(key) = &welcome.api_key {
         banner.push_str(&format!("  api key    {key}   (admin)\n"));
     }
@@ -143,7 +186,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = Arc::new(state);
     let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
     let dispatcher = (!args.no_dispatcher).then(|| state.spawn_dispatcher(stopped));
-    checkout_templates::serve(listener, state, shutdown_signal()).await?;
+    let (stop_serving, serving) = tokio::sync::watch::channel(false);
+    let stopped_by = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let plain = checkout_templates::serve(listener, state.clone(), stopped_by(serving.clone()));
+    let secure = async {
+        match tls {
+            Some(tls) => checkout_templates::serve(tls, state.clone(), stopped_by(serving)).await,
+            None => Ok(()),
+        }
+    };
+    let signal = async {
+        shutdown_signal().await;
+        let _ = stop_serving.send(true);
+        Ok(())
+    };
+    tokio::try_join!(plain, secure, signal)?;
     // Requests are done; let in-flight deliveries finish. Undelivered events stay
     // queued in the database for the next start.
     let _ = stop_dispatcher.send(true);
@@ -177,6 +236,20 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     let _ = dispatcher.await;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+fn tls_cert(args: TlsCertArgs) -> anyhow::Result<()> {
+    let out = checkout_templates::tls::generate(&args.out, &args.names)?;
+    let text = format!(
+        "wrote {ca} (the CA to trust), {cert} and {key}\n\
+         serve:  checkout-templates --tls-listen 127.0.0.1:8443 --tls-cert {cert} --tls-key {key}\n\
+         trust:  NODE_EXTRA_CA_CERTS={ca} node app.js   |   curl --cacert {ca} https://localhost:8443/_emulator/health\n",
+        ca = out.ca.display(),
+        cert = out.cert.display(),
+        key = out.key.display(),
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(())
 }
 

@@ -20,6 +20,9 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/ecom/v1/checkout-templates", post(create))
         .route("/ecom/v1/bulk/checkout-templates/create", post(bulk_create))
+        // Where @wix/sdk sends bulk create: its URL mapping only rewrites paths
+        // under /v1/checkout-templates, so this one keeps its bare form.
+        .route("/v1/bulk/checkout-templates/create", post(bulk_create))
         .route("/ecom/v1/checkout-templates/query", post(query))
         .route(
             "/ecom/v1/checkout-templates/{id}",
