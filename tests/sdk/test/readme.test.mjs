@@ -1,0 +1,86 @@
+// The README's SDK snippets, extracted and run as written.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, ADMIN_KEY, APP_ID, SITE } from '../lib/emulator.mjs';
+import { apiClient, customItem } from '../lib/clients.mjs';
+import { eventually } from '../lib/receiver.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const readme = readFileSync(join(here, '../../../README.md'), 'utf8');
+
+/** Writes the README's `<!-- snippet: NAME -->` block next to node_modules. */
+function snippet(name) {
+  const match = readme.match(new RegExp(`<!-- snippet: ${name.replace('.', '\\.')} -->\\n\`\`\`js\\n([\\s\\S]*?)\`\`\``));
+  assert.ok(match, `README has the ${name} snippet`);
+  const dir = join(here, '../.snippets');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, match[1]);
+  return file;
+}
+
+/** Runs a script; collects its output; resolves on exit. */
+function run(file, env) {
+  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { text: '', child };
+  child.stdout.on('data', (d) => (out.text += d));
+  child.stderr.on('data', (d) => (out.text += d));
+  out.exited = new Promise((resolve) => child.once('exit', resolve));
+  return out;
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let emulator;
+let port;
+before(async () => {
+  port = await freePort();
+  emulator = await startEmulator({ webhookUrl: `http://127.0.0.1:${port}/` });
+});
+after(() => emulator?.stop());
+
+test('"Use it with the official SDK" runs as written', async () => {
+  const out = run(snippet('sdk-quickstart.mjs'), {
+    EMULATOR_HOST: emulator.apiBaseUrl,
+    WIX_SITE_ID: SITE,
+    WIX_API_KEY: ADMIN_KEY,
+  });
+  assert.equal(await out.exited, 0, out.text);
+  assert.match(out.text, /^checkout at https:\/\/shop\.example\.com\/checkout\?checkoutId=[0-9a-f-]{36}$/m);
+  assert.match(out.text, /^active templates: 1$/m);
+  assert.match(out.text, /^error: NOT_FOUND$/m);
+});
+
+test('"Verify webhooks" receives and verifies every event', async () => {
+  const out = run(snippet('verify-webhooks.mjs'), {
+    EMULATOR_URL: emulator.http,
+    WIX_APP_ID: APP_ID,
+    PORT: String(port),
+  });
+  try {
+    await eventually(() => out.text.includes('listening'), 'the receiver to listen');
+    const client = apiClient(emulator).checkoutTemplates;
+    const { _id } = await client.createCheckoutTemplate({ customLineItems: [customItem()] });
+    await client.updateCheckoutTemplate(_id, { couponCode: 'SAVE10' });
+    const { checkoutId } = await client.createCheckoutFromTemplate(_id, SITE);
+    await client.deleteCheckoutTemplate(_id);
+    for (const line of [`updated ${_id}`, `used ${_id} ${checkoutId}`, `deleted ${_id}`]) {
+      await eventually(() => out.text.includes(line), line);
+    }
+    assert.match(out.text, new RegExp(`^created ${_id} [0-9a-f-]{36}$`, 'm'));
+    assert.doesNotMatch(out.text, /Error/);
+  } finally {
+    out.child.kill();
+  }
+});
