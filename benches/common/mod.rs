@@ -1,0 +1,223 @@
+//! What every benchmark needs: the release binary as a child process on a
+//! fresh database, and a few statistics.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use sqlx::Connection;
+
+pub const SITE: &str = "11111111-1111-4111-8111-111111111111";
+pub const KEY: &str = "bench-admin-key";
+pub const APP: &str = "b0b0b0b0-0000-4000-8000-00000000b0b0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// The engines to run: `BENCH_ENGINES=sqlite,postgres` (the default).
+    pub fn selected() -> Vec<Engine> {
+        let wanted = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
+        [Engine::Sqlite, Engine::Postgres]
+            .into_iter()
+            .filter(|e| wanted.contains(&e.name().to_lowercase()[..6]))
+            .collect()
+    }
+}
+
+/// A fresh database for one measurement, removed afterwards.
+pub struct Database {
+    pub url: String,
+    engine: Engine,
+    dir: PathBuf,
+    name: String,
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl Database {
+    pub async fn fresh(engine: Engine, dir: &Path) -> Database {
+        let name = format!("ct_bench_{}", uuid::Uuid::new_v4().simple());
+        let url = match engine {
+            Engine::Sqlite => format!("sqlite://{}", dir.join(format!("{name}.db")).display()),
+            Engine::Postgres => {
+                let admin = pg_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL at TEST_POSTGRES_URL");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                format!("{}/{name}", &admin[..admin.rfind('/').unwrap()])
+            }
+        };
+        Database {
+            url,
+            engine,
+            dir: dir.to_path_buf(),
+            name,
+        }
+    }
+
+    pub async fn drop_it(self) {
+        match self.engine {
+            Engine::Sqlite => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ =
+                        std::fs::remove_file(self.dir.join(format!("{}.db{suffix}", self.name)));
+                }
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+                let _ = sqlx::query(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn)
+                .await;
+            }
+        }
+    }
+}
+
+/// The release binary, built by `cargo bench` with the bench (release) profile.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_checkout-templates")
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+/// Starts `checkout-templates [args…]` and waits for its banner.
+pub fn start(args: &[&str], database_url: &str) -> Server {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("a banner").unwrap();
+    let base = first
+        .strip_prefix("checkout-templates listening on ")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, base }
+}
+
+impl Server {
+    /// SIGTERM and wait.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
+    /// CPU seconds (user + system) the process has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+            + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        ticks / clock_ticks_per_second()
+    }
+
+    /// Resident memory in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// A config file with one site, one admin key, and optionally a webhook app.
+pub fn write_config(dir: &Path, webhook_url: Option<&str>, extra: &str) -> PathBuf {
+    let mut text = format!(
+        "[[sites]]\nid = \"{SITE}\"\nurl = \"https://shop.example.com\"\n\n\
+         [[api_keys]]\nkey = \"{KEY}\"\nsite_ids = [\"{SITE}\"]\nrole = \"admin\"\n\n"
+    );
+    if let Some(url) = webhook_url {
+        text.push_str(&format!(
+            "[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{url}\"\n\n"
+        ));
+    }
+    text.push_str(extra);
+    let path = dir.join(format!("config-{}.toml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Waits until `ready()` is true, or panics after `limit`.
+pub async fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !ready() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The value below which `q` (0..=1) of the sorted samples fall.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Sign operations per second of one core, as `openssl speed rsa2048` measures it.
+pub fn openssl_rsa2048_signs_per_second() -> Option<f64> {
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", "3", "rsa2048"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    // "rsa 2048 bits 0.000235s 0.000014s   4257.1  71177.3" (older: "rsa  2048 bits …")
+    text.lines()
+        .find(|l| l.starts_with("rsa") && l.contains("2048 bits"))
+        .and_then(|l| l.split_whitespace().nth(5)?.parse().ok())
+}

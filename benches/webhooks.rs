@@ -1,0 +1,295 @@
+//! Webhook dispatch, measured on the release binary: throughput draining a
+//! backlog, and commit-to-delivery latency under a steady write rate, beside
+//! this machine's own RSA-2048 signing rate (`openssl speed rsa2048`).
+//!
+//! `cargo bench --bench webhooks` (BENCH_ENGINES=sqlite|postgres to pick one;
+//! BENCH_EVENTS sets the backlog size).
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use common::*;
+
+/// Arrival time of each event id, as the receiver saw it.
+#[derive(Clone, Default)]
+struct Arrivals(Arc<Mutex<HashMap<String, (SystemTime, Instant, i64)>>>);
+
+impl Arrivals {
+    fn len(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+/// A receiver that answers 200 at once and notes (event id → arrival, event time).
+async fn receiver(arrivals: Arrivals) -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let arrivals = arrivals.clone();
+            async move {
+                let (id, event_time_ms) = event_of(&body);
+                arrivals.0.lock().unwrap().entry(id).or_insert((
+                    SystemTime::now(),
+                    Instant::now(),
+                    event_time_ms,
+                ));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// The DomainEvent's id and eventTime (ms since the epoch) from a JWT's payload.
+/// The signature is not checked here: the test suite does that.
+fn event_of(token: &str) -> (String, i64) {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let envelope: Value = serde_json::from_str(claims["data"].as_str().unwrap()).unwrap();
+    let event: Value = serde_json::from_str(envelope["data"].as_str().unwrap()).unwrap();
+    let time = time::OffsetDateTime::parse(
+        event["eventTime"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    (
+        event["id"].as_str().unwrap().to_string(),
+        (time.unix_timestamp_nanos() / 1_000_000) as i64,
+    )
+}
+
+async fn bulk_create(client: &reqwest::Client, base: &str, n: usize) {
+    let template = json!({"customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]});
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(100);
+        let body =
+            json!({"checkoutTemplates": vec![template.clone(); batch], "returnEntity": false});
+        let resp = client
+            .post(format!("{base}/ecom/v1/bulk/checkout-templates/create"))
+            .header("Authorization", KEY)
+            .header("wix-site-id", SITE)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        left -= batch;
+    }
+}
+
+struct Throughput {
+    events: usize,
+    per_second: f64,
+    cores: f64,
+}
+
+/// Fills a backlog with the dispatcher off, then times a dispatch-only process draining it.
+async fn throughput(engine: Engine, dir: &std::path::Path, events: usize) -> Throughput {
+    let arrivals = Arrivals::default();
+    let url = receiver(arrivals.clone()).await;
+    let db = Database::fresh(engine, dir).await;
+    let config = write_config(dir, Some(&url), "[webhooks]\nbatch_size = 64\n");
+    let config = config.to_str().unwrap();
+    let api = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config,
+            "--no-dispatcher",
+        ],
+        &db.url,
+    );
+    bulk_create(&reqwest::Client::new(), &api.base, events).await;
+    api.stop();
+
+    let dispatcher = start(&["dispatch", "--config", config], &db.url);
+    wait_until("the first delivery", Duration::from_secs(30), || {
+        arrivals.len() > 0
+    })
+    .await;
+    let (started, cpu_before) = (Instant::now(), dispatcher.cpu_seconds());
+    let first = arrivals.len();
+    wait_until("the backlog to drain", Duration::from_secs(600), || {
+        arrivals.len() >= events
+    })
+    .await;
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = dispatcher.cpu_seconds() - cpu_before;
+    dispatcher.stop();
+    db.drop_it().await;
+    Throughput {
+        events,
+        per_second: (events - first) as f64 / wall,
+        cores: cpu / wall,
+    }
+}
+
+/// Writes at a steady rate with the dispatcher in the API process; returns
+/// commit-to-delivery latencies in ms (event time, stamped in the committing
+/// transaction at millisecond precision, to arrival at the receiver).
+async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64) -> Vec<f64> {
+    let arrivals = Arrivals::default();
+    let url = receiver(arrivals.clone()).await;
+    let db = Database::fresh(engine, dir).await;
+    let config = write_config(dir, Some(&url), "");
+    let api = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &db.url,
+    );
+    let client = reqwest::Client::new();
+    // Warm up: the app's signing key is made on first use.
+    bulk_create(&client, &api.base, 1).await;
+    wait_until("the warm-up event", Duration::from_secs(30), || {
+        arrivals.len() == 1
+    })
+    .await;
+
+    let total = (rate * seconds) as usize;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let mut sent = Vec::new();
+    for _ in 0..total {
+        tick.tick().await;
+        let (client, base) = (client.clone(), api.base.clone());
+        sent.push(tokio::spawn(
+            async move { bulk_create(&client, &base, 1).await },
+        ));
+    }
+    for s in sent {
+        s.await.unwrap();
+    }
+    wait_until("every event", Duration::from_secs(60), || {
+        arrivals.len() > total
+    })
+    .await;
+    api.stop();
+    db.drop_it().await;
+    let mut ms: Vec<f64> = arrivals
+        .0
+        .lock()
+        .unwrap()
+        .values()
+        .map(|(at, _, event_ms)| {
+            let at_ms = at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_micros() as f64
+                / 1000.0;
+            at_ms - *event_ms as f64
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    ms
+}
+
+/// Signs per second of the emulator's own signer (envelope + RS256 JWT) on one thread.
+async fn signer_rate(dir: &std::path::Path) -> f64 {
+    let key = dir.join("bench-key.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&key)
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        return f64::NAN;
+    }
+    let store = checkout_templates::store::Store::connect("sqlite::memory:", 1)
+        .await
+        .unwrap();
+    let app: checkout_templates::config::AppConfig = toml::from_str(&format!(
+        "id = \"{APP}\"\nprivate_key_path = \"{}\"\n",
+        key.display()
+    ))
+    .unwrap();
+    let signer = checkout_templates::webhooks::AppSigner::load(&store, &app).unwrap();
+    let event = checkout_templates::store::EventRow {
+        seq: 1,
+        id: uuid::Uuid::new_v4().to_string(),
+        site_id: SITE.into(),
+        entity_id: uuid::Uuid::new_v4().to_string(),
+        slug: "created".into(),
+        body: json!({"id": "x", "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]}).to_string(),
+        event_time: 0,
+    };
+    let n = 1000;
+    let started = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(signer.sign(&event, 0).unwrap());
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let events: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let dir = std::env::temp_dir().join(format!("ct-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let openssl = openssl_rsa2048_signs_per_second();
+
+    println!("webhook dispatch ({cores} cores)");
+    match openssl {
+        Some(rate) => println!("  openssl speed rsa2048: {rate:.0} signs/s per core"),
+        None => println!("  openssl speed rsa2048: openssl not found"),
+    }
+    println!(
+        "  the emulator's signer (envelope + RS256 JWT) alone: {:.0} signs/s per core",
+        signer_rate(&dir).await
+    );
+    for engine in Engine::selected() {
+        let t = throughput(engine, &dir, events).await;
+        let per_core = t.per_second / t.cores.max(0.01);
+        print!(
+            "  {:<10} drain {} events: {:.0} events/s, dispatcher using {:.2} cores = {:.0} events/s per core",
+            engine.name(),
+            t.events,
+            t.per_second,
+            t.cores,
+            per_core
+        );
+        match openssl {
+            Some(rate) => println!(" ({:.2} × openssl signs/s per core)", per_core / rate),
+            None => println!(),
+        }
+        let ms = latency(engine, &dir, 200, 5).await;
+        println!(
+            "  {:<10} commit-to-delivery at 200 writes/s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} events)",
+            engine.name(),
+            percentile(&ms, 0.50),
+            percentile(&ms, 0.99),
+            ms.last().copied().unwrap_or(f64::NAN),
+            ms.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
