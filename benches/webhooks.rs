@@ -18,7 +18,10 @@ use common::*;
 
 /// Arrival time of each event id, as the receiver saw it.
 #[derive(Clone, Default)]
-struct Arrivals(Arc<Mutex<HashMap<String, (SystemTime, Instant, i64)>>>);
+struct Arrivals(Arc<Mutex<HashMap<String, Arrival>>>);
+
+/// When the receiver saw an event, and the event's own time (ms since the epoch).
+type Arrival = (SystemTime, i64);
 
 impl Arrivals {
     fn len(&self) -> usize {
@@ -189,7 +192,7 @@ async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64)
         .lock()
         .unwrap()
         .values()
-        .map(|(at, _, event_ms)| {
+        .map(|(at, event_ms)| {
             let at_ms = at
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap()
