@@ -21,12 +21,24 @@ use crate::store::{now_micros, LogFilter};
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/_emulator/health", get(health))
+        .route("/_emulator/openapi.json", get(openapi))
         .route("/_emulator/ready", get(ready))
         .route("/_emulator/sites/{site_id}", get(site_page))
         .route("/_emulator/sites/{site_id}/checkout", get(checkout_page))
         .route("/_emulator/apps/{app_id}/public-key", get(public_key))
         .route("/_emulator/webhook-deliveries", get(deliveries))
+        .route("/_emulator/reset", post(reset))
         .route("/_emulator/webhook-deliveries/{id}/replay", post(replay))
+}
+
+/// The OpenAPI 3.1 document of every endpoint; the test suite holds every
+/// response it sees to it.
+async fn openapi() -> Response {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        include_str!("../../openapi/openapi.json"),
+    )
+        .into_response()
 }
 
 /// The PEM subscribers verify webhook JWTs with. Public, like any public key.
@@ -54,13 +66,20 @@ async fn deliveries(
     caller.admin()?;
     let limit = match params.get("limit") {
         None => 100,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=1000).contains(l))
-            .ok_or_else(|| {
-                ApiError::validation("limit", "MAX", "must be an integer from 1 to 1000")
-            })?,
+        Some(l) => match l.parse::<i64>() {
+            Ok(l) if (1..=1000).contains(&l) => l,
+            Ok(l) if l < 1 => {
+                return Err(ApiError::validation("limit", "MIN", "must be at least 1"))
+            }
+            Ok(_) => return Err(ApiError::validation("limit", "MAX", "must be at most 1000")),
+            Err(_) => {
+                return Err(ApiError::validation(
+                    "limit",
+                    "FORMAT",
+                    "must be an integer from 1 to 1000",
+                ))
+            }
+        },
     };
     let filter = LogFilter {
         site_id: Some(caller.site.id.clone()),
@@ -89,10 +108,24 @@ async fn replay(
         .replay_delivery(&caller.site.id, number, now_micros())
         .await?
     {
-        Ok(Json(json!({"id": id, "state": "pending"})))
+        Ok(Json(json!({"id": number.to_string(), "state": "pending"})))
     } else {
         Err(not_found())
     }
+}
+
+/// Removes the caller's site's templates, checkouts, events and deliveries, so a
+/// test run can start from nothing without a new database. Other sites keep theirs.
+async fn reset(State(state): State<Arc<AppState>>, caller: Caller) -> Result<Json<Value>> {
+    caller.admin()?;
+    let removed = state.store.reset_site(&caller.site.id).await?;
+    Ok(Json(json!({
+        "removed": {
+            "checkoutTemplates": removed.templates,
+            "checkouts": removed.checkouts,
+            "events": removed.events,
+        }
+    })))
 }
 
 async fn health() -> Json<Value> {

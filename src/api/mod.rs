@@ -69,9 +69,30 @@ async fn request_context(request: Request, next: Next) -> Response {
             })),
         )
             .into_response();
+    } else if response.status().is_client_error() && is_plain_text(&response) {
+        response = wix_format(response).await;
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+fn is_plain_text(response: &Response) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"))
+}
+
+/// axum's own rejections (a path segment that is not UTF-8, say) answer in
+/// plain text; clients of this API parse the Wix error format, so they get that.
+async fn wix_format(response: Response) -> Response {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    ApiError::application(status, "INVALID_ARGUMENT", text).into_response()
 }

@@ -210,12 +210,11 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Deliveries newest first, each with its event and every attempt.
+    /// Deliveries newest first, each with its event and every attempt. One
+    /// statement, so a delivery and its attempts come from the same snapshot.
     pub async fn list_deliveries(&self, filter: &LogFilter) -> Result<Vec<Value>> {
-        let mut sql = String::from(
-            "SELECT d.id, d.app_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, \
-                    e.id, e.seq, e.site_id, e.entity_id, e.slug \
-             FROM webhook_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE 1=1",
+        let mut wanted = String::from(
+            "SELECT d.id FROM webhook_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE 1=1",
         );
         let mut params: Vec<&str> = Vec::new();
         for (column, value) in [
@@ -228,58 +227,67 @@ impl Store {
         ] {
             if let Some(v) = value {
                 params.push(v);
-                sql.push_str(&format!(" AND {column} = ${}", params.len()));
+                wanted.push_str(&format!(" AND {column} = ${}", params.len()));
             }
         }
-        sql.push_str(&format!(
+        wanted.push_str(&format!(
             " ORDER BY d.id DESC LIMIT {}",
             filter.limit.clamp(1, 1000)
         ));
+        let sql = format!(
+            "SELECT d.id, d.app_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, \
+                    e.id, e.seq, e.site_id, e.entity_id, e.slug, \
+                    a.attempt, a.status_code, a.error, a.latency_ms, a.response_body, a.attempted_at \
+             FROM webhook_deliveries d \
+             JOIN outbox_events e ON e.seq = d.event_seq \
+             LEFT JOIN webhook_attempts a ON a.delivery_id = d.id \
+             WHERE d.id IN ({wanted}) \
+             ORDER BY d.id DESC, a.id"
+        );
         let mut query = sqlx::query(&sql);
         for p in params {
             query = query.bind(p);
         }
         let rows = query.fetch_all(&self.read).await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut out: Vec<Value> = Vec::new();
+        let mut last_id = None;
         for r in rows {
             let id: i64 = r.try_get(0)?;
-            let attempts = sqlx::query(
-                "SELECT attempt, status_code, error, latency_ms, response_body, attempted_at \
-                 FROM webhook_attempts WHERE delivery_id = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(&self.read)
-            .await?
-            .into_iter()
-            .map(|a| -> Result<Value> {
-                Ok(json!({
-                    "attempt": a.try_get::<i64, _>(0)?,
-                    "statusCode": a.try_get::<Option<i64>, _>(1)?,
-                    "error": a.try_get::<Option<String>, _>(2)?,
-                    "latencyMs": a.try_get::<i64, _>(3)?,
-                    "responseBody": a.try_get::<Option<String>, _>(4)?,
-                    "attemptedAt": super::rfc3339(a.try_get::<i64, _>(5)?),
-                }))
-            })
-            .collect::<Result<Vec<_>>>()?;
-            let delivered_at: Option<i64> = r.try_get(6)?;
-            out.push(json!({
-                "id": id.to_string(),
-                "appId": r.try_get::<String, _>(1)?,
-                "state": r.try_get::<String, _>(2)?,
-                "attemptCount": r.try_get::<i64, _>(3)?,
-                "nextAttemptAt": super::rfc3339(r.try_get::<i64, _>(4)?),
-                "createdAt": super::rfc3339(r.try_get::<i64, _>(5)?),
-                "deliveredAt": delivered_at.map(super::rfc3339),
-                "event": {
-                    "id": r.try_get::<String, _>(7)?,
-                    "entityEventSequence": r.try_get::<i64, _>(8)?.to_string(),
-                    "siteId": r.try_get::<String, _>(9)?,
-                    "entityId": r.try_get::<String, _>(10)?,
-                    "slug": r.try_get::<String, _>(11)?,
-                },
-                "attempts": attempts,
-            }));
+            if last_id != Some(id) {
+                last_id = Some(id);
+                let delivered_at: Option<i64> = r.try_get(6)?;
+                out.push(json!({
+                    "id": id.to_string(),
+                    "appId": r.try_get::<String, _>(1)?,
+                    "state": r.try_get::<String, _>(2)?,
+                    "attemptCount": r.try_get::<i64, _>(3)?,
+                    "nextAttemptAt": super::rfc3339(r.try_get::<i64, _>(4)?),
+                    "createdAt": super::rfc3339(r.try_get::<i64, _>(5)?),
+                    "deliveredAt": delivered_at.map(super::rfc3339),
+                    "event": {
+                        "id": r.try_get::<String, _>(7)?,
+                        "entityEventSequence": r.try_get::<i64, _>(8)?.to_string(),
+                        "siteId": r.try_get::<String, _>(9)?,
+                        "entityId": r.try_get::<String, _>(10)?,
+                        "slug": r.try_get::<String, _>(11)?,
+                    },
+                    "attempts": [],
+                }));
+            }
+            if let Some(attempt) = r.try_get::<Option<i64>, _>(12)? {
+                let entry = out.last_mut().expect("a delivery was pushed");
+                entry["attempts"]
+                    .as_array_mut()
+                    .expect("attempts is an array")
+                    .push(json!({
+                        "attempt": attempt,
+                        "statusCode": r.try_get::<Option<i64>, _>(13)?,
+                        "error": r.try_get::<Option<String>, _>(14)?,
+                        "latencyMs": r.try_get::<i64, _>(15)?,
+                        "responseBody": r.try_get::<Option<String>, _>(16)?,
+                        "attemptedAt": super::rfc3339(r.try_get::<i64, _>(17)?),
+                    }));
+            }
         }
         Ok(out)
     }

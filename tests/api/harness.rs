@@ -183,7 +183,7 @@ impl TestApp {
     ) -> (StatusCode, Value) {
         let mut req = self
             .client
-            .request(method, format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .header("Authorization", key)
             .header("wix-site-id", site);
         if let Some(b) = body {
@@ -195,7 +195,17 @@ impl TestApp {
             resp.headers().contains_key("x-wix-request-id"),
             "every response has a request id"
         );
-        let text = resp.text().await.unwrap();
+        let content_type = content_type(&resp);
+        let bytes = resp.bytes().await.unwrap();
+        // Every response a test sees must match the OpenAPI document.
+        crate::contract::check(
+            &method,
+            path,
+            status.as_u16(),
+            content_type.as_deref(),
+            &bytes,
+        );
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = if text.is_empty() {
             Value::Null
         } else {
@@ -242,7 +252,17 @@ impl TestApp {
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_string());
-        (resp.status(), location)
+        let status = resp.status();
+        let content_type = content_type(&resp);
+        let bytes = resp.bytes().await.unwrap();
+        crate::contract::check(
+            &Method::GET,
+            &format!("/ecom/v1/checkout-templates/{template_id}/create-and-redirect-to-checkout"),
+            status.as_u16(),
+            content_type.as_deref(),
+            &bytes,
+        );
+        (status, location)
     }
 
     pub async fn count(&self, table: checkout_templates::store::Table) -> i64 {
@@ -291,6 +311,13 @@ impl Drop for Database {
             }
         }
     }
+}
+
+fn content_type(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// A minimal valid template: one catalog line item.

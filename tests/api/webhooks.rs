@@ -272,12 +272,29 @@ poll_interval_ms = 50
         assert!(bodies.len() >= 3);
         assert!(r.requests() >= 6, "three hung attempts, then three in time");
 
-        let (_, log) = app
-            .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-            .await;
-        let timed_out = log["deliveries"]
-            .as_array()
-            .unwrap()
+        // The receiver has the bodies a moment before the dispatcher records them.
+        let mut log = json!(null);
+        for _ in 0..200 {
+            log = app
+                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
+                .await
+                .1;
+            if log["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["state"] == "delivered")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let deliveries = log["deliveries"].as_array().unwrap();
+        assert_eq!(deliveries.len(), 3);
+        for d in deliveries {
+            assert_eq!(d["state"], "delivered", "{log}");
+        }
+        let timed_out = deliveries
             .iter()
             .flat_map(|d| d["attempts"].as_array().unwrap().iter())
             .filter(|a| {
@@ -288,9 +305,7 @@ poll_interval_ms = 50
                         .starts_with("no response within")
             })
             .count();
-        assert_eq!(timed_out, 3, "{log}");
-        for d in log["deliveries"].as_array().unwrap() {
-            assert_eq!(d["state"], "delivered", "{log}");
-        }
+        // At least the three hung attempts; a loaded machine may time out more.
+        assert!(timed_out >= 3, "{log}");
     }
 );
