@@ -32,6 +32,47 @@ pub struct FileConfig {
     pub limits: Limits,
     #[serde(default)]
     pub webhooks: WebhookConfig,
+    #[serde(default)]
+    pub performance: PerformanceConfig,
+}
+
+/// How clicks (checkouts made from templates) are committed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PerformanceConfig {
+    /// Commit concurrent clicks together; every click is still answered only
+    /// after its own transaction has committed.
+    pub group_commit: bool,
+    /// Most clicks in one transaction.
+    pub group_commit_max_batch: usize,
+    /// How long a batch waits for more clicks, in microseconds (0: take only
+    /// what is already waiting).
+    pub group_commit_window_us: u64,
+    /// Batches committed at once on PostgreSQL.
+    pub group_commit_writers: usize,
+}
+
+impl Default for PerformanceConfig {
+    fn default() -> Self {
+        let d = crate::store::GroupCommit::default();
+        PerformanceConfig {
+            group_commit: d.enabled,
+            group_commit_max_batch: d.max_batch,
+            group_commit_window_us: d.window.as_micros() as u64,
+            group_commit_writers: d.writers,
+        }
+    }
+}
+
+impl PerformanceConfig {
+    pub fn group_commit(&self) -> crate::store::GroupCommit {
+        crate::store::GroupCommit {
+            enabled: self.group_commit,
+            max_batch: self.group_commit_max_batch,
+            window: std::time::Duration::from_micros(self.group_commit_window_us),
+            writers: self.group_commit_writers,
+        }
+    }
 }
 
 /// Webhook timing; tests compress it to milliseconds.
@@ -242,6 +283,13 @@ impl FileConfig {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("webhook_url {url:?} must start with http:// or https://");
             }
+        }
+        let p = &self.performance;
+        if !(1..=500).contains(&p.group_commit_max_batch)
+            || p.group_commit_writers == 0
+            || p.group_commit_window_us > 100_000
+        {
+            bail!("[performance] group_commit_max_batch must be 1-500, group_commit_writers positive, group_commit_window_us at most 100000");
         }
         let mut app_ids = std::collections::HashSet::new();
         for app in &self.apps {

@@ -10,6 +10,9 @@ use checkout_templates::config::{FileConfig, DEFAULT_DATABASE_URL, DEFAULT_LISTE
 use checkout_templates::state::AppState;
 use checkout_templates::store::Store;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A stateful, faithful emulator of the Wix eCommerce Checkout Templates REST API.
 #[derive(Parser)]
 #[command(version, args_conflicts_with_subcommands = true)]

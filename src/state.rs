@@ -143,7 +143,9 @@ impl AppState {
             .filter(|a| a.webhook_url.is_some())
             .map(|a| a.id.clone())
             .collect();
-        let store = store.with_subscribers(subscribers);
+        let store = store
+            .with_subscribers(subscribers)
+            .with_group_commit(&config.performance.group_commit());
 
         let mut first_site = config.sites.first().map(|s| tenancy.sites[&s.id].clone());
         if first_site.is_none() {

@@ -1,9 +1,9 @@
 use tracing::instrument;
 
-use super::outbox::NewEvent;
+use super::clicks::ClickWrite;
 use super::{now_micros, Store};
 use crate::error::Result;
-use crate::model::template::{status_of, Doc};
+use crate::model::template::Doc;
 
 pub enum CheckoutOutcome {
     /// `checkout` is the stored checkout JSON.
@@ -17,50 +17,59 @@ pub enum CheckoutOutcome {
 impl Store {
     /// Creates a checkout from a template: the checkout row and the template's
     /// `used` event commit together. `build` turns the template into the checkout.
+    ///
+    /// The template comes from memory when it can; the write only lands if the
+    /// template still has that version, else it is read afresh and built again.
     #[instrument(skip_all)]
     pub async fn create_checkout(
         &self,
         site_id: &str,
         template_id: &str,
-        build: impl FnOnce(&Doc) -> Result<Doc>,
+        build: impl Fn(&Doc) -> Result<Doc>,
     ) -> Result<CheckoutOutcome> {
-        let Some(template_json) = self.get_template(site_id, template_id).await? else {
-            return Ok(CheckoutOutcome::NotFound);
-        };
-        let template: Doc = serde_json::from_str(&template_json).map_err(anyhow::Error::from)?;
-        if status_of(&template) != "ACTIVE" {
-            return Ok(CheckoutOutcome::Inactive);
+        let mut fresh = false;
+        loop {
+            let Some(template) = self.template_for_click(site_id, template_id, fresh).await? else {
+                return Ok(CheckoutOutcome::NotFound);
+            };
+            if !template.active {
+                if fresh {
+                    return Ok(CheckoutOutcome::Inactive);
+                }
+                // Only the database may say a template is inactive.
+                fresh = true;
+                continue;
+            }
+            let checkout = build(&template.doc)?;
+            let checkout_json = serde_json::to_string(&checkout).map_err(anyhow::Error::from)?;
+            let checkout_id = checkout["id"]
+                .as_str()
+                .expect("checkouts have an id")
+                .to_string();
+            // Spliced rather than re-serialised: both halves are already JSON.
+            let used = format!(
+                r#"{{"checkoutTemplate":{},"checkout":{checkout_json}}}"#,
+                template.json
+            );
+            let written = self
+                .write_click(ClickWrite {
+                    site_id: site_id.to_string(),
+                    template_id: template_id.to_string(),
+                    version: template.version,
+                    checkout_id,
+                    checkout_json,
+                    event_id: uuid::Uuid::new_v4().to_string(),
+                    used_json: used,
+                    time: now_micros(),
+                })
+                .await?;
+            if written {
+                return Ok(CheckoutOutcome::Created { checkout });
+            }
+            // Changed, deactivated or deleted since it was read: read it again.
+            self.templates.forget(site_id, template_id);
+            fresh = true;
         }
-        let checkout = build(&template)?;
-        let checkout_json = serde_json::to_string(&checkout).map_err(anyhow::Error::from)?;
-        let checkout_id = checkout["id"].as_str().expect("checkouts have an id");
-        // Spliced rather than re-serialised: both halves are already JSON.
-        let used = format!(r#"{{"checkoutTemplate":{template_json},"checkout":{checkout_json}}}"#);
-        let now = now_micros();
-
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO checkouts (site_id, id, template_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(site_id)
-        .bind(checkout_id)
-        .bind(template_id)
-        .bind(&checkout_json)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        self.commit_with_event(
-            tx,
-            NewEvent {
-                site_id,
-                entity_id: template_id,
-                slug: "used",
-                body: &used,
-                time: now,
-            },
-        )
-        .await?;
-        Ok(CheckoutOutcome::Created { checkout })
     }
 
     #[instrument(skip_all)]

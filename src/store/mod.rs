@@ -2,12 +2,14 @@
 //! where the engines differ (row locks, how writers are pooled) the [`Dialect`] says.
 
 mod checkouts;
+mod clicks;
 mod deliveries;
 mod outbox;
 mod settings;
 mod templates;
 
 pub use checkouts::{CheckoutOutcome, Table};
+pub use clicks::GroupCommit;
 pub use deliveries::{After, Attempt, Claimed, EventRow, LogFilter};
 pub use templates::TemplateRow;
 
@@ -54,6 +56,10 @@ pub struct Store {
     subscribers: std::sync::Arc<[String]>,
     /// Woken after every commit that wrote events, so the dispatcher need not poll.
     wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Templates as clicks read them.
+    templates: std::sync::Arc<clicks::TemplateCache>,
+    /// Commits clicks in groups; `None` writes each click on its own.
+    committer: Option<std::sync::Arc<clicks::Committer>>,
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -79,6 +85,8 @@ impl Store {
                     dialect,
                     subscribers: Default::default(),
                     wake: Default::default(),
+                    templates: Default::default(),
+                    committer: None,
                 }
             }
             Dialect::Sqlite => {
@@ -126,6 +134,8 @@ impl Store {
                     dialect,
                     subscribers: Default::default(),
                     wake: Default::default(),
+                    templates: Default::default(),
+                    committer: None,
                 }
             }
         };

@@ -21,11 +21,22 @@ pub async fn enqueue(
     subscribers: &[String],
     event: NewEvent<'_>,
 ) -> sqlx::Result<()> {
+    let id = uuid::Uuid::new_v4().to_string();
+    enqueue_with_id(conn, subscribers, &id, event).await
+}
+
+/// As [`enqueue`], with the event id chosen by the caller.
+pub async fn enqueue_with_id(
+    conn: &mut AnyConnection,
+    subscribers: &[String],
+    id: &str,
+    event: NewEvent<'_>,
+) -> sqlx::Result<()> {
     let seq: i64 = sqlx::query_scalar(
         "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(id)
     .bind(event.site_id)
     .bind(event.entity_id)
     .bind(event.slug)

@@ -108,7 +108,7 @@ impl Store {
         let next = change(&current)?;
         let body = to_json(&next);
         let now = now_micros();
-        sqlx::query("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5 WHERE site_id = $1 AND id = $2")
+        sqlx::query("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE site_id = $1 AND id = $2")
             .bind(site_id)
             .bind(id)
             .bind(status_of(&next))
@@ -127,6 +127,7 @@ impl Store {
             },
         )
         .await?;
+        self.templates.forget(site_id, id);
         Ok(Some(body))
     }
 
@@ -144,6 +145,7 @@ impl Store {
         let Some(body) = deleted else {
             return Ok(false);
         };
+        self.templates.forget(site_id, id);
         self.commit_with_event(
             tx,
             NewEvent {
