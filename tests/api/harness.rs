@@ -81,7 +81,9 @@ pub struct TestApp {
     pub store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    _db: Database,
+    /// The database, unless this server shares another's.
+    _db: Option<Arc<Database>>,
+    db_url: String,
 }
 
 /// A database of its own for one test, removed when dropped.
@@ -137,10 +139,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(engine: Engine, config_toml: &str) -> TestApp {
+        let db = Arc::new(fresh_database(engine).await);
+        let mut app = TestApp::serve(&db.url, config_toml).await;
+        app._db = Some(db);
+        app
+    }
+
+    /// A second server (another instance) on this one's database.
+    pub async fn another_instance(&self, config_toml: &str) -> TestApp {
+        let mut app = TestApp::serve(&self.db_url, config_toml).await;
+        app._db = self._db.clone();
+        app
+    }
+
+    async fn serve(db_url: &str, config_toml: &str) -> TestApp {
         let config: FileConfig = toml::from_str(config_toml).expect("test config parses");
         config.validate().expect("test config is valid");
-        let db = fresh_database(engine).await;
-        let store = Store::connect(&db.url, 16).await.expect("connect store");
+        let store = Store::connect(db_url, 16).await.expect("connect store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (state, _) = AppState::build(store.clone(), &config, &base)
@@ -168,7 +183,8 @@ impl TestApp {
             store,
             shutdown: Some(tx),
             server: Some(server),
-            _db: db,
+            _db: None,
+            db_url: db_url.to_string(),
         }
     }
 

@@ -5,6 +5,7 @@ mod harness;
 mod auth;
 mod binary;
 mod checkouts;
+mod clicks;
 mod contract;
 mod crash;
 mod emulator;
