@@ -105,7 +105,9 @@ impl Default for GroupCommit {
             enabled: true,
             max_batch: 64,
             window: Duration::ZERO,
-            writers: 4,
+            // Measured on 2 cores at 32 connections: two batches in flight
+            // keep PostgreSQL busy while the next one gathers.
+            writers: 2,
         }
     }
 }
