@@ -525,7 +525,6 @@ async fn click_vs_pgbench(dir: &Path, report: &mut String) {
     let db = Database::fresh(Engine::Postgres, dir).await;
     let (api, _) = start_api(&db, &config(dir, true)).await;
     let id = api.create(template_with(1)).await;
-    api.server.stop();
     let lua = script(
         dir,
         "click32",
@@ -533,16 +532,23 @@ async fn click_vs_pgbench(dir: &Path, report: &mut String) {
         &[format!("/ecom/v1/checkout-templates/{id}/create-and-redirect-to-checkout?siteId={SITE}")],
         None,
     );
+    // Warm up, and leave a checkout and a `used` event for pgbench to copy.
+    wrk(&api.server.base, 32, &lua);
+    api.server.stop();
+    let bodies = pgbench_script(&db, &id).await;
     let (mut single, mut grouped, mut tps) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..3 {
         for group_commit in [false, true] {
+            fresh_tables(&db).await;
             let (api, _) = start_api(&db, &config(dir, group_commit)).await;
             let load = wrk(&api.server.base, 32, &lua);
             api.server.stop();
             if group_commit { grouped.push(load) } else { single.push(load) }
         }
-        tps.push(pgbench(&db, &id).await);
+        fresh_tables(&db).await;
+        tps.push(pgbench(&db, &bodies));
     }
+    let _ = std::fs::remove_file(&bodies);
     db.drop_it().await;
     let median = |loads: &mut Vec<Load>| {
         loads.sort_by(|a, b| a.rps.total_cmp(&b.rps));
@@ -564,9 +570,23 @@ async fn click_vs_pgbench(dir: &Path, report: &mut String) {
     .unwrap();
 }
 
-/// pgbench running what a click does — read the template, insert the checkout,
-/// insert the `used` event — with the bodies the emulator wrote.
-async fn pgbench(db: &Database, template_id: &str) -> f64 {
+/// Every measurement starts from the same state: no checkouts or events, and
+/// nothing left for a checkpoint to write in the middle of it.
+async fn fresh_tables(db: &Database) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    for sql in [
+        "TRUNCATE checkouts, webhook_attempts, webhook_deliveries, outbox_events",
+        "VACUUM ANALYZE",
+        "CHECKPOINT",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}
+
+/// What a click does as a pgbench script — read the template, insert the
+/// checkout, insert the `used` event — with bodies the emulator wrote.
+async fn pgbench_script(db: &Database, template_id: &str) -> PathBuf {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
     let checkout: String = sqlx::query_scalar("SELECT body FROM checkouts LIMIT 1")
@@ -591,15 +611,19 @@ async fn pgbench(db: &Database, template_id: &str) -> f64 {
     );
     let file = std::env::temp_dir().join(format!("click-{}.sql", uuid::Uuid::new_v4().simple()));
     std::fs::write(&file, sql).unwrap();
+    file
+}
+
+/// pgbench -M prepared at 32 connections; its tps.
+fn pgbench(db: &Database, script: &Path) -> f64 {
     let out = Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-c", "32", "-j", "2", "-T"])
         .arg(seconds().to_string())
         .arg("-f")
-        .arg(&file)
+        .arg(script)
         .arg(&db.url)
         .output()
         .expect("pgbench runs (apt-get install postgresql-client)");
-    let _ = std::fs::remove_file(&file);
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
         .find_map(|l| l.strip_prefix("tps = "))
