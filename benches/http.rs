@@ -143,8 +143,11 @@ impl Api {
     }
 
     async fn create(&self, template: Value) -> String {
-        self.post("/ecom/v1/checkout-templates", json!({"checkoutTemplate": template}))
-            .await["checkoutTemplate"]["id"]
+        self.post(
+            "/ecom/v1/checkout-templates",
+            json!({"checkoutTemplate": template}),
+        )
+        .await["checkoutTemplate"]["id"]
             .as_str()
             .unwrap()
             .to_string()
@@ -154,7 +157,9 @@ impl Api {
         let mut ids = Vec::new();
         for chunk in (0..n).collect::<Vec<_>>().chunks(100) {
             let body = json!({"checkoutTemplates": vec![template.clone(); chunk.len()], "returnEntity": false});
-            let out = self.post("/ecom/v1/bulk/checkout-templates/create", body).await;
+            let out = self
+                .post("/ecom/v1/bulk/checkout-templates/create", body)
+                .await;
             ids.extend(
                 out["results"]
                     .as_array()
@@ -171,7 +176,12 @@ impl Api {
 async fn start_api(db: &Database, config: &Path) -> (Api, Duration) {
     let started = Instant::now();
     let server = start(
-        &["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap()],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
         &db.url,
     );
     let client = reqwest::Client::builder()
@@ -195,7 +205,9 @@ fn config(dir: &Path, group_commit: bool) -> PathBuf {
     write_config(
         dir,
         None,
-        &format!("[limits]\nmax_connections = 32\n\n[performance]\ngroup_commit = {group_commit}\n"),
+        &format!(
+            "[limits]\nmax_connections = 32\n\n[performance]\ngroup_commit = {group_commit}\n"
+        ),
     )
 }
 
@@ -277,7 +289,12 @@ async fn endpoints(engine: Engine, dir: &Path, report: &mut String) -> Vec<(Stri
             ),
         ),
     ];
-    writeln!(report, "\n### {} — endpoints (req/s · p50 · p99 ms)\n", engine.name()).unwrap();
+    writeln!(
+        report,
+        "\n### {} — endpoints (req/s · p50 · p99 ms)\n",
+        engine.name()
+    )
+    .unwrap();
     writeln!(
         report,
         "| endpoint | {} | errors |",
@@ -298,7 +315,10 @@ async fn endpoints(engine: Engine, dir: &Path, report: &mut String) -> Vec<(Stri
             if c == 32 {
                 at_32.push((name.to_string(), load));
             }
-            cells.push(format!("{:.0} · {:.2} · {:.2}", load.rps, load.p50_ms, load.p99_ms));
+            cells.push(format!(
+                "{:.0} · {:.2} · {:.2}",
+                load.rps, load.p50_ms, load.p99_ms
+            ));
         }
         writeln!(report, "| {name} | {} | {errors} |", cells.join(" | ")).unwrap();
         print!("{report}");
@@ -341,13 +361,24 @@ async fn prism(dir: &Path, ours: &[(Engine, Vec<(String, Load)>)], report: &mut 
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..600 {
-        if client.get(format!("{base}/_emulator/health")).send().await.is_ok() {
+        if client
+            .get(format!("{base}/_emulator/health"))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let id = "11111111-2222-4333-8444-555555555555";
-    let get = script(dir, "prism-get", "GET", &[format!("/ecom/v1/checkout-templates/{id}")], None);
+    let get = script(
+        dir,
+        "prism-get",
+        "GET",
+        &[format!("/ecom/v1/checkout-templates/{id}")],
+        None,
+    );
     let create = script(
         dir,
         "prism-create",
@@ -355,7 +386,10 @@ async fn prism(dir: &Path, ours: &[(Engine, Vec<(String, Load)>)], report: &mut 
         &["/ecom/v1/checkout-templates".to_string()],
         Some(&json!({"checkoutTemplate": template_with(1)})),
     );
-    let theirs = [("get", wrk(&base, 32, &get)), ("create", wrk(&base, 32, &create))];
+    let theirs = [
+        ("get", wrk(&base, 32, &get)),
+        ("create", wrk(&base, 32, &create)),
+    ];
     let _ = child.kill();
     let _ = child.wait();
     writeln!(
@@ -402,7 +436,9 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
     let (api, _) = start_api(&db, &config(dir, true)).await;
     let template = template_with(1);
     let mut ids = vec![api.create(template.clone()).await];
-    let mut csv = String::from("templates,get_rps,get_p50_ms,get_p99_ms,query_rps,query_p50_ms,query_p99_ms\n");
+    let mut csv = String::from(
+        "templates,get_rps,get_p50_ms,get_p99_ms,query_rps,query_p50_ms,query_p99_ms\n",
+    );
     writeln!(
         report,
         "\n### {} — scaling with stored templates (8 connections; req/s · p50 · p99 ms)\n\n\
@@ -420,7 +456,11 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
             .step_by((ids.len() / 200).max(1))
             .map(|id| format!("/ecom/v1/checkout-templates/{id}"))
             .collect();
-        let get = wrk(&api.server.base, 8, &script(dir, "scale-get", "GET", &sample, None));
+        let get = wrk(
+            &api.server.base,
+            8,
+            &script(dir, "scale-get", "GET", &sample, None),
+        );
         let query = wrk(
             &api.server.base,
             8,
@@ -429,7 +469,9 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
                 "scale-query",
                 "POST",
                 &["/ecom/v1/checkout-templates/query".to_string()],
-                Some(&json!({"query": {"filter": {"status": "ACTIVE"}, "cursorPaging": {"limit": 50}}})),
+                Some(
+                    &json!({"query": {"filter": {"status": "ACTIVE"}, "cursorPaging": {"limit": 50}}}),
+                ),
             ),
         );
         writeln!(
@@ -469,7 +511,12 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
                 None,
             ),
         );
-        writeln!(csv, "{items},{:.0},{:.3},{:.3}", click.rps, click.p50_ms, click.p99_ms).unwrap();
+        writeln!(
+            csv,
+            "{items},{:.0},{:.3},{:.3}",
+            click.rps, click.p50_ms, click.p99_ms
+        )
+        .unwrap();
         writeln!(
             report,
             "| {items} | {:.0} | {:.2} | {:.2} |",
@@ -529,7 +576,9 @@ async fn click_vs_pgbench(dir: &Path, report: &mut String) {
         dir,
         "click32",
         "GET",
-        &[format!("/ecom/v1/checkout-templates/{id}/create-and-redirect-to-checkout?siteId={SITE}")],
+        &[format!(
+            "/ecom/v1/checkout-templates/{id}/create-and-redirect-to-checkout?siteId={SITE}"
+        )],
         None,
     );
     // Warm up, and leave a checkout and a `used` event for pgbench to copy.
@@ -543,7 +592,11 @@ async fn click_vs_pgbench(dir: &Path, report: &mut String) {
             let (api, _) = start_api(&db, &config(dir, group_commit)).await;
             let load = wrk(&api.server.base, 32, &lua);
             api.server.stop();
-            if group_commit { grouped.push(load) } else { single.push(load) }
+            if group_commit {
+                grouped.push(load)
+            } else {
+                single.push(load)
+            }
         }
         fresh_tables(&db).await;
         tps.push(pgbench(&db, &bodies));
@@ -593,10 +646,11 @@ async fn pgbench_script(db: &Database, template_id: &str) -> PathBuf {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    let used: String = sqlx::query_scalar("SELECT body FROM outbox_events WHERE slug = 'used' LIMIT 1")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let used: String =
+        sqlx::query_scalar("SELECT body FROM outbox_events WHERE slug = 'used' LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
     // pgbench reads ":name" as a variable; JSON's "key":value must not look like one.
     let literal = |json: &str| json.replace("\":", "\": ").replace('\'', "''");
     let sql = format!(
@@ -643,8 +697,8 @@ async fn main() {
         seconds()
     )
     .unwrap();
-    let parts = std::env::var("BENCH_PARTS")
-        .unwrap_or_else(|_| "endpoints,prism,scaling,pgbench".into());
+    let parts =
+        std::env::var("BENCH_PARTS").unwrap_or_else(|_| "endpoints,prism,scaling,pgbench".into());
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     let mut ours = Vec::new();
     if part("endpoints") {

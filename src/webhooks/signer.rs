@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context;
-use jsonwebtoken::{EncodingKey, Header};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
@@ -28,8 +31,24 @@ pub struct AppSigner {
 }
 
 struct Keys {
-    encoding: EncodingKey,
+    /// Parsed once: checking an RSA key costs more than signing with it.
+    pair: RsaKeyPair,
     public_pem: String,
+}
+
+/// base64url of `{"alg":"RS256","typ":"JWT"}`, the header of every token.
+const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
+
+/// An RSA key pair for signing, from a PKCS#8 or PKCS#1 PEM.
+fn key_pair(pem: &str) -> anyhow::Result<(RsaKeyPair, String)> {
+    let key = RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
+        .context("not an RSA private key in PEM")?;
+    let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
+    let der = key.to_pkcs8_der()?;
+    let pair = RsaKeyPair::from_pkcs8(der.as_bytes())
+        .map_err(|e| anyhow::anyhow!("the RSA key is not usable for signing: {e}"))?;
+    Ok((pair, public_pem))
 }
 
 impl AppSigner {
@@ -39,15 +58,8 @@ impl AppSigner {
         let keys = OnceCell::new();
         if let Some(path) = &app.private_key_path {
             let pem = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-            let key = RsaPrivateKey::from_pkcs8_pem(&pem)
-                .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
-                .with_context(|| format!("{path} is not an RSA private key in PEM"))?;
-            let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
-            let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())?;
-            let _ = keys.set(Keys {
-                encoding,
-                public_pem,
-            });
+            let (pair, public_pem) = key_pair(&pem).with_context(|| format!("reading {path}"))?;
+            let _ = keys.set(Keys { pair, public_pem });
         }
         Ok(AppSigner {
             app_id: app.id.clone(),
@@ -76,10 +88,8 @@ impl AppSigner {
                             .context("app key was just stored")?
                     }
                 };
-                Ok(Keys {
-                    encoding: EncodingKey::from_rsa_pem(private_pem.as_bytes())?,
-                    public_pem,
-                })
+                let (pair, _) = key_pair(&private_pem)?;
+                Ok(Keys { pair, public_pem })
             })
             .await
     }
@@ -114,15 +124,26 @@ impl AppSigner {
             iss: "wix.com",
             aud: &self.app_id,
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(jsonwebtoken::Algorithm::RS256),
-            &claims,
-            &self
-                .keys
-                .get()
-                .context("signing key not loaded: call ready() first")?
-                .encoding,
-        )?)
+        let keys = self
+            .keys
+            .get()
+            .context("signing key not loaded: call ready() first")?;
+        let mut token = String::with_capacity(1024);
+        token.push_str(JWT_HEADER);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(&claims)?, &mut token);
+        let mut signature = vec![0; keys.pair.public_modulus_len()];
+        keys.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|e| anyhow::anyhow!("RSA signing failed: {e}"))?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
     }
 }
 
@@ -170,4 +191,68 @@ pub fn envelope(app: &AppSigner, event: &EventRow) -> Value {
         "data": domain.to_string(),
         "accountInfo": {"siteId": event.site_id},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configured key may be PKCS#1 or PKCS#8; either signs tokens that
+    /// verify with the public key served for it.
+    #[tokio::test]
+    async fn configured_pem_keys_sign_verifiable_tokens() {
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+        let dir = std::env::temp_dir().join(format!("ct-key-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::connect("sqlite::memory:", 1).await.unwrap();
+        let pkcs1 = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_pem(&key, LineEnding::LF).unwrap();
+        let pkcs8 = key.to_pkcs8_pem(LineEnding::LF).unwrap();
+        for (name, pem) in [
+            ("pkcs1.pem", pkcs1.to_string()),
+            ("pkcs8.pem", pkcs8.to_string()),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, pem).unwrap();
+            let app = AppConfig {
+                id: "app".into(),
+                webhook_url: None,
+                private_key_path: Some(path.display().to_string()),
+                instance_ids: Default::default(),
+            };
+            let signer = AppSigner::load(&store, &app).unwrap();
+            let event = EventRow {
+                seq: 7,
+                id: "event".into(),
+                site_id: "site".into(),
+                entity_id: "template".into(),
+                slug: "created".into(),
+                body: r#"{"id":"template"}"#.into(),
+                event_time: 0,
+            };
+            let token = signer.sign(&event, 1_700_000_000).unwrap();
+            let (header, rest) = token.split_once('.').unwrap();
+            assert_eq!(header, JWT_HEADER);
+            let (claims, signature) = rest.rsplit_once('.').unwrap();
+            let public: rsa::RsaPublicKey = rsa::pkcs8::DecodePublicKey::from_public_key_pem(
+                &signer.public_pem().await.unwrap(),
+            )
+            .unwrap();
+            let der = rsa::pkcs1::EncodeRsaPublicKey::to_pkcs1_der(&public).unwrap();
+            aws_lc_rs::signature::UnparsedPublicKey::new(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                der.as_bytes(),
+            )
+            .verify(
+                format!("{header}.{claims}").as_bytes(),
+                &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+            )
+            .expect("the signature verifies with the served public key");
+            let claims: Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+            assert_eq!(claims["iss"], "wix.com");
+            assert_eq!(claims["aud"], "app");
+            assert_eq!(claims["exp"], 1_700_000_000 + TOKEN_LIFETIME_SECS);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
