@@ -175,15 +175,7 @@ impl Api {
 /// Starts the binary and measures spawn → `/_emulator/ready` answering 200.
 async fn start_api(db: &Database, config: &Path) -> (Api, Duration) {
     let started = Instant::now();
-    let server = start(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &db.url,
-    );
+    let server = serve(config, &db.url);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -152,15 +152,7 @@ async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64)
     let url = receiver(arrivals.clone()).await;
     let db = Database::fresh(engine, dir).await;
     let config = write_config(dir, Some(&url), "");
-    let api = start(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &db.url,
-    );
+    let api = serve(&config, &db.url);
     let client = reqwest::Client::new();
     // Warm up: the app's signing key is made on first use.
     bulk_create(&client, &api.base, 1).await;

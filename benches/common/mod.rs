@@ -127,6 +127,19 @@ pub fn start(args: &[&str], database_url: &str) -> Server {
     Server { child, base }
 }
 
+/// `serve` on a free port with `config`.
+pub fn serve(config: &Path, database_url: &str) -> Server {
+    start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        database_url,
+    )
+}
+
 impl Server {
     /// SIGTERM and wait.
     pub fn stop(mut self) {
