@@ -86,10 +86,7 @@ on_both_engines!(
     visitors_may_only_create_and_read_checkouts,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let id = app.create(simple_template()).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = app.create_id(simple_template()).await;
         let v = |m: Method, p: String, b: Option<Value>| {
             let app = &app;
             async move { app.call(m, &p, VISITOR_A, SITE_A, b).await }
@@ -165,10 +162,7 @@ on_both_engines!(
 
 on_both_engines!(sites_never_see_each_other, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(simple_template()).await;
     let (_, created) = app
         .admin(
             Method::POST,
@@ -246,10 +240,7 @@ on_both_engines!(
     share_link_redirects_only_within_the_site,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let id = app.create(simple_template()).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = app.create_id(simple_template()).await;
 
         let (s, location) = app.click(&id, SITE_A).await;
         assert_eq!(s, StatusCode::FOUND);

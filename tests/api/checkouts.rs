@@ -125,7 +125,7 @@ on_both_engines!(
         let app = TestApp::spawn(engine).await;
         let mut t = simple_template();
         t["status"] = json!("INACTIVE");
-        let id = app.create(t).await["id"].as_str().unwrap().to_string();
+        let id = app.create_id(t).await;
         let (s, body) = checkout_from(&app, &id).await;
         assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
         assert_eq!(
@@ -186,11 +186,8 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
     let app = TestApp::spawn_with(engine, &format!("{BASE_CONFIG}{CATALOG}")).await;
 
     let id = app
-        .create(catalog_template(&[("tee", 2), ("mug", 1)], Some("TENOFF")))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_id(catalog_template(&[("tee", 2), ("mug", 1)], Some("TENOFF")))
+        .await;
     let (s, created) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::OK, "{created}");
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
@@ -213,22 +210,16 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
     );
 
     let id = app
-        .create(catalog_template(&[("mug", 1)], Some("FIVE")))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_id(catalog_template(&[("mug", 1)], Some("FIVE")))
+        .await;
     let (_, created) = checkout_from(&app, &id).await;
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
     assert_eq!(c["priceSummary"]["total"]["amount"], "3");
 
     // Once coupons are configured, an unknown code is not applied.
     let id = app
-        .create(catalog_template(&[("mug", 1)], Some("NOPE")))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_id(catalog_template(&[("mug", 1)], Some("NOPE")))
+        .await;
     let (_, created) = checkout_from(&app, &id).await;
     let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
     assert_eq!(c["appliedDiscounts"], json!([]));
@@ -236,10 +227,7 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
 
     let checkouts = app.count(Table::Checkouts).await;
     let events = app.count(Table::Events).await;
-    let id = app.create(catalog_template(&[("ghost", 1)], None)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(catalog_template(&[("ghost", 1)], None)).await;
     let (s, body) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
     assert_eq!(
@@ -247,11 +235,8 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
         "ITEM_NOT_FOUND_IN_CATALOG"
     );
     let id = app
-        .create(catalog_template(&[("tee", 4), ("tee", 2)], None))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .create_id(catalog_template(&[("tee", 4), ("tee", 2)], None))
+        .await;
     let (s, body) = checkout_from(&app, &id).await;
     assert_eq!(s, StatusCode::PRECONDITION_REQUIRED);
     assert_eq!(
@@ -276,10 +261,7 @@ on_both_engines!(catalog_prices_inventory_and_coupons, |engine| async move {
 
 on_both_engines!(parallel_checkouts_are_all_distinct, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(simple_template()).await;
     let calls = (0..100).map(|_| checkout_from(&app, &id));
     let results = futures::future::join_all(calls).await;
     let ids: HashSet<String> = results

@@ -33,10 +33,7 @@ on_both_engines!(
     |engine| async move {
         let a = TestApp::spawn(engine).await;
         let b = a.another_instance(BASE_CONFIG).await;
-        let id = a.create(custom("10")).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = a.create_id(custom("10")).await;
         let path = format!("/ecom/v1/checkout-templates/{id}");
 
         // A now holds the template in memory.
@@ -109,12 +106,7 @@ async fn burst_of_clicks(config: &str, engine: Engine) {
     let app = TestApp::spawn_with(engine, config).await;
     let ids: Vec<String> = futures::future::join_all((0..3).map(|i| {
         let app = &app;
-        async move {
-            app.create(custom(&format!("{}", i + 1))).await["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
+        async move { app.create_id(custom(&format!("{}", i + 1))).await }
     }))
     .await;
     let clicks = (0..150).map(|i| {

@@ -58,10 +58,7 @@ on_both_engines!(the_delivery_log_limit_is_checked, |engine| async move {
 
 on_both_engines!(reset_removes_one_sites_data_only, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(simple_template()).await;
     app.click(&id, SITE_A).await;
     let (_, other) = app
         .call(

@@ -32,10 +32,7 @@ on_both_engines!(
     malformed_input_is_a_clear_4xx_and_writes_nothing,
     |engine| async move {
         let app = TestApp::spawn(engine).await;
-        let id = app.create(simple_template()).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = app.create_id(simple_template()).await;
         let templates = "/ecom/v1/checkout-templates";
         let cases: Vec<(Method, String, Vec<u8>)> = vec![
         (Method::POST, templates.into(), b"{not json".to_vec()),

@@ -253,6 +253,26 @@ impl TestApp {
         body["checkoutTemplate"].clone()
     }
 
+    /// Creates a template on site A and returns its id.
+    pub async fn create_id(&self, template: Value) -> String {
+        self.create(template).await["id"]
+            .as_str()
+            .expect("a created template has an id")
+            .to_string()
+    }
+
+    /// The PEM an app's webhooks verify with, as a subscriber fetches it.
+    pub async fn public_key(&self, app_id: &str) -> String {
+        self.client
+            .get(format!("{}/_emulator/apps/{app_id}/public-key", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Follows nothing: returns the status and `Location` of a share-link click.
     pub async fn click(&self, template_id: &str, site_id: &str) -> (StatusCode, Option<String>) {
         let resp = self

@@ -286,10 +286,7 @@ on_both_engines!(get_update_delete_unknown_is_404, |engine| async move {
 
 on_both_engines!(delete_removes_and_records_the_event, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(simple_template()).await;
     let path = format!("/ecom/v1/checkout-templates/{id}");
     let (s, b) = app.admin(Method::DELETE, &path, None).await;
     assert_eq!((s, b), (StatusCode::OK, json!({})));

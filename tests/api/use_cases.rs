@@ -77,10 +77,7 @@ on_both_engines!(flash_sale_through_a_share_link, |engine| async move {
 
 on_both_engines!(limit_the_number_of_checkouts, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let id = app.create(simple_template()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = app.create_id(simple_template()).await;
     let path = format!("/ecom/v1/checkout-templates/{id}/create-checkout-from-template");
     let limit = 5;
     let mut bank = Vec::new();

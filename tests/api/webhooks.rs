@@ -47,21 +47,10 @@ on_both_engines!(
     |engine| async move {
         let r = Receiver::start(Fault::None, Duration::ZERO).await;
         let app = TestApp::spawn_with(engine, &config(&r.url)).await;
-        let pem = app
-            .client
-            .get(format!("{}/_emulator/apps/{APP}/public-key", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let pem = app.public_key(APP).await;
         assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
 
-        let id = app.create(simple_template()).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = app.create_id(simple_template()).await;
         let path = format!("/ecom/v1/checkout-templates/{id}");
         app.admin(
             Method::PATCH,
@@ -192,15 +181,7 @@ on_both_engines!(
         assert_eq!(s, StatusCode::OK);
         let bodies = r.wait_for(2, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 2);
-        let client = reqwest::Client::new();
-        let pem = client
-            .get(format!("{}/_emulator/apps/{APP}/public-key", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let pem = app.public_key(APP).await;
         let (_, first) = verify(&bodies[0], &pem);
         let (_, second) = verify(&bodies[1], &pem);
         assert_eq!(first["id"], second["id"]);
