@@ -533,7 +533,7 @@ fn sample_rss(pid: u32) -> RssSampler {
     let handle = std::thread::spawn(move || {
         let mut peak: f64 = 0.0;
         while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-            peak = peak.max(rss_of(pid));
+            peak = peak.max(rss_mib_of(pid));
             std::thread::sleep(Duration::from_millis(50));
         }
         peak
@@ -546,15 +546,6 @@ impl RssSampler {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.handle.join().unwrap_or(0.0)
     }
-}
-
-fn rss_of(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// The click at 32 connections with and without group commit, beside pgbench

@@ -115,17 +115,20 @@ fn load_config(path: Option<&PathBuf>, webhook_url: Option<&String>) -> anyhow::
     Ok(file)
 }
 
+/// The flag or environment variable, else the file, else the embedded default.
+fn database_url(flag: Option<&String>, file: &FileConfig) -> String {
+    flag.or(file.database_url.as_ref())
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
     let listen = args
         .listen
         .or(file.listen)
         .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default address"));
-    let database_url = args
-        .database_url
-        .clone()
-        .or_else(|| file.database_url.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    let database_url = database_url(args.database_url.as_ref(), &file);
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -219,11 +222,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
-    let database_url = args
-        .database_url
-        .clone()
-        .or_else(|| file.database_url.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+    let database_url = database_url(args.database_url.as_ref(), &file);
     let store = Store::connect(&database_url, file.limits.max_connections).await?;
     let public_url = file.public_url.clone().unwrap_or_default();
     let (state, _) = AppState::build(store.clone(), &file, &public_url).await?;

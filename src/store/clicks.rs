@@ -192,15 +192,8 @@ impl Store {
             let (store, waiting, settings) = (self.clone(), waiting.clone(), settings.clone());
             tokio::spawn(async move {
                 while let Some(batch) = next_batch(&waiting, &settings).await {
-                    let writes: Vec<ClickWrite> = Vec::new();
-                    let (writes, answers) = batch.into_iter().fold(
-                        (writes, Vec::new()),
-                        |(mut writes, mut answers), p| {
-                            writes.push(p.write);
-                            answers.push(p.done);
-                            (writes, answers)
-                        },
-                    );
+                    let (writes, answers): (Vec<ClickWrite>, Vec<_>) =
+                        batch.into_iter().map(|p| (p.write, p.done)).unzip();
                     match store.write_clicks(&writes).await {
                         Ok(written) => {
                             for (answer, ok) in answers.into_iter().zip(written) {
