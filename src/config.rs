@@ -40,12 +40,12 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PerformanceConfig {
-    /// Commit concurrent clicks together; every click is still answered only
-    /// after its own transaction has committed.
+    /// Commit concurrent clicks, creates and webhook attempts together; each
+    /// is still answered only after the transaction holding it has committed.
     pub group_commit: bool,
-    /// Most clicks in one transaction.
+    /// Most writes in one transaction.
     pub group_commit_max_batch: usize,
-    /// How long a batch waits for more clicks, in microseconds (0: take only
+    /// How long a batch waits for more writes, in microseconds (0: take only
     /// what is already waiting).
     pub group_commit_window_us: u64,
     /// Batches committed at once on PostgreSQL.

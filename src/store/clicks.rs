@@ -7,11 +7,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use sqlx::Row as _;
-use tokio::sync::oneshot;
 
+use super::group::GroupWrite;
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::template::Doc;
@@ -85,43 +84,6 @@ pub struct ClickWrite {
     pub time: i64,
 }
 
-/// How clicks are committed.
-#[derive(Debug, Clone)]
-pub struct GroupCommit {
-    /// Off: each click is its own transaction, written by the request's task.
-    pub enabled: bool,
-    /// Clicks in one transaction at most.
-    pub max_batch: usize,
-    /// How long a batch waits for more clicks once it has one. Zero batches
-    /// only what is already waiting, which adds no latency when idle.
-    pub window: Duration,
-    /// Batches committed at the same time (PostgreSQL; SQLite has one writer).
-    pub writers: usize,
-}
-
-impl Default for GroupCommit {
-    fn default() -> Self {
-        GroupCommit {
-            enabled: true,
-            max_batch: 64,
-            window: Duration::ZERO,
-            // Measured on 2 cores at 32 connections: two batches in flight
-            // keep PostgreSQL busy while the next one gathers.
-            writers: 2,
-        }
-    }
-}
-
-struct Pending {
-    write: ClickWrite,
-    done: oneshot::Sender<Result<bool>>,
-}
-
-/// Feeds clicks to the writer tasks.
-pub struct Committer {
-    queue: async_channel::Sender<Pending>,
-}
-
 impl Store {
     /// The template to build a checkout from: from memory, or read and kept.
     /// `fresh` skips memory, for when a cached copy turned out stale.
@@ -162,62 +124,15 @@ impl Store {
     /// Writes one click; `false` if its template changed since it was read
     /// (nothing is written then).
     pub async fn write_click(&self, write: ClickWrite) -> Result<bool> {
-        let Some(committer) = &self.committer else {
-            let written = self.write_clicks(std::slice::from_ref(&write)).await?;
-            return Ok(written[0]);
-        };
-        let (done, answer) = oneshot::channel();
-        committer
-            .queue
-            .send(Pending { write, done })
-            .await
-            .map_err(|_| anyhow::anyhow!("the click writer has stopped"))?;
-        answer
-            .await
-            .map_err(|_| anyhow::anyhow!("the click writer dropped a click"))?
-    }
-
-    /// Starts the writer tasks that commit clicks in groups.
-    pub fn with_group_commit(mut self, settings: &GroupCommit) -> Store {
-        if !settings.enabled {
-            self.committer = None;
-            return self;
+        match &self.groups {
+            Some(groups) => groups.clicks.submit(write).await,
+            None => Ok(self.write_clicks(std::slice::from_ref(&write)).await?[0]),
         }
-        let (queue, waiting) = async_channel::unbounded::<Pending>();
-        let writers = match self.dialect {
-            Dialect::Sqlite => 1,
-            Dialect::Postgres => settings.writers.max(1),
-        };
-        for _ in 0..writers {
-            let (store, waiting, settings) = (self.clone(), waiting.clone(), settings.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = next_batch(&waiting, &settings).await {
-                    let (writes, answers): (Vec<ClickWrite>, Vec<_>) =
-                        batch.into_iter().map(|p| (p.write, p.done)).unzip();
-                    match store.write_clicks(&writes).await {
-                        Ok(written) => {
-                            for (answer, ok) in answers.into_iter().zip(written) {
-                                let _ = answer.send(Ok(ok));
-                            }
-                        }
-                        Err(e) => {
-                            let cause = format!("{:#}", anyhow::Error::from(e));
-                            for answer in answers {
-                                let _ = answer
-                                    .send(Err(anyhow::anyhow!("writing clicks: {cause}").into()));
-                            }
-                        }
-                    }
-                }
-            });
-        }
-        self.committer = Some(Arc::new(Committer { queue }));
-        self
     }
 
     /// Writes a batch of clicks in one transaction; per click, whether it was
     /// written (its template still had the version it was built from).
-    async fn write_clicks(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
+    pub(super) async fn write_clicks(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
         let written = match self.dialect {
             Dialect::Postgres => self.write_clicks_postgres(clicks).await?,
             Dialect::Sqlite => self.write_clicks_sqlite(clicks).await?,
@@ -230,34 +145,19 @@ impl Store {
 
     /// One statement, so one round trip and one commit for the whole batch.
     async fn write_clicks_postgres(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
-        const PER_ROW: usize = 9;
-        let rows: Vec<String> = (0..clicks.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=PER_ROW)
-                    .map(|c| format!("${}", r * PER_ROW + c))
-                    .collect();
-                format!(
-                    "({}::int, {}, {}, {}::bigint, {}, {}, {}, {}, {}::bigint)",
-                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
-                )
-            })
-            .collect();
-        let apps = clicks.len() * PER_ROW + 1;
+        const CASTS: [&str; 9] = ["::int", "", "", "::bigint", "", "", "", "", "::bigint"];
+        let apps = format!("${}", clicks.len() * CASTS.len() + 1);
         let sql = format!(
-            "WITH input (i, site_id, template_id, version, checkout_id, checkout, event_id, used, t) AS (VALUES {}), \
-             ok AS (SELECT input.* FROM input JOIN checkout_templates ct \
+            "WITH input (i, site_id, template_id, version, checkout_id, checkout, event_id, body, t) AS (VALUES {}), \
+             ok AS (SELECT input.*, input.template_id AS entity_id FROM input JOIN checkout_templates ct \
                     ON ct.site_id = input.site_id AND ct.id = input.template_id \
                     AND ct.version = input.version AND ct.status = 'ACTIVE'), \
              c AS (INSERT INTO checkouts (site_id, id, template_id, body, created_at) \
                    SELECT site_id, checkout_id, template_id, checkout, t FROM ok), \
-             e AS (INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
-                   SELECT event_id, site_id, template_id, 'used', used, t FROM ok ORDER BY i \
-                   RETURNING seq, event_time), \
-             d AS (INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) \
-                   SELECT e.seq, a.app_id, e.event_time, e.event_time FROM e \
-                   CROSS JOIN jsonb_array_elements_text(${apps}::jsonb) AS a(app_id)) \
+             {} \
              SELECT i FROM ok",
-            rows.join(", ")
+            super::outbox::values(clicks.len(), &CASTS),
+            super::outbox::events_cte("ok", "used", &apps),
         );
         let mut query = sqlx::query(&sql);
         for (i, c) in clicks.iter().enumerate() {
@@ -328,28 +228,14 @@ impl Store {
     }
 }
 
-/// Waits for one click, then takes what else is waiting (and, with a window,
-/// what arrives within it), up to the batch size. `None` once the store is gone.
-async fn next_batch(
-    waiting: &async_channel::Receiver<Pending>,
-    settings: &GroupCommit,
-) -> Option<Vec<Pending>> {
-    let first = waiting.recv().await.ok()?;
-    let mut batch = vec![first];
-    while batch.len() < settings.max_batch {
-        match waiting.try_recv() {
-            Ok(p) => batch.push(p),
-            Err(_) => break,
-        }
+/// Clicks, committed in groups.
+pub(super) struct Clicks(pub(super) Store);
+
+impl GroupWrite for Clicks {
+    type Item = ClickWrite;
+    type Output = bool;
+
+    async fn write(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
+        self.0.write_clicks(clicks).await
     }
-    if !settings.window.is_zero() {
-        let deadline = tokio::time::Instant::now() + settings.window;
-        while batch.len() < settings.max_batch {
-            match tokio::time::timeout_at(deadline, waiting.recv()).await {
-                Ok(Ok(p)) => batch.push(p),
-                _ => break,
-            }
-        }
-    }
-    Some(batch)
 }

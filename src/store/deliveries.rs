@@ -5,6 +5,8 @@ use serde_json::{json, Value};
 use sqlx::Row as _;
 use tracing::instrument;
 
+use super::group::GroupWrite;
+use super::outbox::values;
 use super::{Dialect, Store};
 use crate::error::Result;
 
@@ -51,6 +53,51 @@ pub enum After {
     GiveUp,
 }
 
+/// The event whose columns start at `first`: seq, id, site, entity, slug, body, time.
+fn event_at(r: &sqlx::any::AnyRow, first: usize) -> Result<EventRow> {
+    Ok(EventRow {
+        seq: r.try_get(first)?,
+        id: r.try_get(first + 1)?,
+        site_id: r.try_get(first + 2)?,
+        entity_id: r.try_get(first + 3)?,
+        slug: r.try_get(first + 4)?,
+        body: r.try_get(first + 5)?,
+        event_time: r.try_get(first + 6)?,
+    })
+}
+
+/// One finished attempt, ready to record.
+pub(super) struct Finished {
+    delivery_id: i64,
+    attempt_number: i64,
+    attempt: Attempt,
+    after: After,
+}
+
+impl Finished {
+    /// The delivery's state, next attempt time and delivery time after it.
+    fn outcome(&self) -> (&'static str, i64, Option<i64>) {
+        match self.after {
+            After::Delivered => ("delivered", self.attempt.at, Some(self.attempt.at)),
+            After::RetryAt(at) => ("pending", at, None),
+            After::GiveUp => ("failed", self.attempt.at, None),
+        }
+    }
+}
+
+/// Finished attempts, recorded in groups.
+pub(super) struct Attempts(pub(super) Store);
+
+impl GroupWrite for Attempts {
+    type Item = Finished;
+    type Output = ();
+
+    async fn write(&self, finished: &[Finished]) -> Result<Vec<()>> {
+        self.0.write_attempts(finished).await?;
+        Ok(vec![(); finished.len()])
+    }
+}
+
 /// Filters of the delivery log.
 #[derive(Debug, Default, Clone)]
 pub struct LogFilter {
@@ -72,18 +119,55 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<Claimed>> {
-        let skip_locked = match self.dialect {
-            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-            Dialect::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
+        let claim = "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM webhook_deliveries \
                           WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
                           ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
-             RETURNING id, event_seq, app_id, attempts, created_at"
-        );
-        let rows = sqlx::query(&sql)
+             RETURNING id, event_seq, app_id, attempts, created_at";
+        let claimed = match self.dialect {
+            // One round trip: the claim and its events.
+            Dialect::Postgres => {
+                let sql = format!(
+                    "WITH c AS ({}) \
+                     SELECT c.id, c.app_id, c.attempts, c.created_at, \
+                            e.seq, e.id, e.site_id, e.entity_id, e.slug, e.body, e.event_time \
+                     FROM c JOIN outbox_events e ON e.seq = c.event_seq",
+                    claim.replace("{skip_locked}", " FOR UPDATE SKIP LOCKED")
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(lease_until)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&self.write)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Claimed {
+                            id: r.try_get(0)?,
+                            app_id: r.try_get(1)?,
+                            attempt: r.try_get(2)?,
+                            created_at: r.try_get(3)?,
+                            lease_until,
+                            event: event_at(r, 4)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            }
+            Dialect::Sqlite => self.claim_sqlite(claim, now, lease_until, limit).await?,
+        };
+        Ok(claimed)
+    }
+
+    /// SQLite cannot read from an `UPDATE … RETURNING`; the events are a second,
+    /// in-process, read.
+    async fn claim_sqlite(
+        &self,
+        claim: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>> {
+        let rows = sqlx::query(&claim.replace("{skip_locked}", ""))
             .bind(lease_until)
             .bind(now)
             .bind(limit)
@@ -133,61 +217,103 @@ impl Store {
             query = query.bind(*s);
         }
         let rows = query.fetch_all(&self.write).await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(EventRow {
-                    seq: r.try_get(0)?,
-                    id: r.try_get(1)?,
-                    site_id: r.try_get(2)?,
-                    entity_id: r.try_get(3)?,
-                    slug: r.try_get(4)?,
-                    body: r.try_get(5)?,
-                    event_time: r.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| event_at(r, 0)).collect()
     }
 
-    /// Logs the attempt and moves the delivery on, in one transaction. Only the
-    /// holder of the latest claim moves it on: a claim that outlived its lease
-    /// (and was claimed again elsewhere) is only logged.
+    /// Logs the attempt and moves the delivery on, in one transaction (shared
+    /// with other attempts under group commit). Only the holder of the latest
+    /// claim moves it on: a claim that outlived its lease (and was claimed
+    /// again elsewhere) is only logged.
     #[instrument(skip_all)]
     pub async fn finish_attempt(
         &self,
         delivery: &Claimed,
-        attempt: &Attempt,
+        attempt: Attempt,
         after: After,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(delivery.id)
-        .bind(delivery.attempt)
-        .bind(attempt.status_code)
-        .bind(attempt.error.as_deref())
-        .bind(attempt.latency_ms)
-        .bind(attempt.response_body.as_deref())
-        .bind(attempt.at)
-        .execute(&mut *tx)
-        .await?;
-        let (state, next, delivered_at) = match after {
-            After::Delivered => ("delivered", attempt.at, Some(attempt.at)),
-            After::RetryAt(at) => ("pending", at, None),
-            After::GiveUp => ("failed", attempt.at, None),
+        let finished = Finished {
+            delivery_id: delivery.id,
+            attempt_number: delivery.attempt,
+            attempt,
+            after,
         };
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 \
-             WHERE id = $1 AND attempts = $5",
-        )
-        .bind(delivery.id)
-        .bind(state)
-        .bind(next)
-        .bind(delivered_at)
-        .bind(delivery.attempt)
-        .execute(&mut *tx)
-        .await?;
+        match &self.groups {
+            Some(groups) => groups.attempts.submit(finished).await,
+            None => self.write_attempts(std::slice::from_ref(&finished)).await,
+        }
+    }
+
+    async fn write_attempts(&self, finished: &[Finished]) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => self.write_attempts_postgres(finished).await,
+            Dialect::Sqlite => self.write_attempts_sqlite(finished).await,
+        }
+    }
+
+    /// One statement for the whole batch.
+    async fn write_attempts_postgres(&self, finished: &[Finished]) -> Result<()> {
+        const CASTS: [&str; 10] = [
+            "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "::bigint",
+            "::bigint",
+        ];
+        let sql = format!(
+            "WITH input (delivery_id, attempt, status_code, error, latency_ms, response_body, at, state, next_at, delivered_at) \
+                  AS (VALUES {}), \
+             a AS (INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
+                   SELECT delivery_id, attempt, status_code, error, latency_ms, response_body, at FROM input) \
+             UPDATE webhook_deliveries d SET state = input.state, next_attempt_at = input.next_at, \
+                    delivered_at = input.delivered_at, locked_until = 0 \
+             FROM input WHERE d.id = input.delivery_id AND d.attempts = input.attempt",
+            values(finished.len(), &CASTS)
+        );
+        let mut query = sqlx::query(&sql);
+        for f in finished {
+            let (state, next, delivered_at) = f.outcome();
+            query = query
+                .bind(f.delivery_id)
+                .bind(f.attempt_number)
+                .bind(f.attempt.status_code)
+                .bind(f.attempt.error.as_deref())
+                .bind(f.attempt.latency_ms)
+                .bind(f.attempt.response_body.as_deref())
+                .bind(f.attempt.at)
+                .bind(state)
+                .bind(next)
+                .bind(delivered_at);
+        }
+        query.execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn write_attempts_sqlite(&self, finished: &[Finished]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for f in finished {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(f.delivery_id)
+            .bind(f.attempt_number)
+            .bind(f.attempt.status_code)
+            .bind(f.attempt.error.as_deref())
+            .bind(f.attempt.latency_ms)
+            .bind(f.attempt.response_body.as_deref())
+            .bind(f.attempt.at)
+            .execute(&mut *tx)
+            .await?;
+            let (state, next, delivered_at) = f.outcome();
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 \
+                 WHERE id = $1 AND attempts = $5",
+            )
+            .bind(f.delivery_id)
+            .bind(state)
+            .bind(next)
+            .bind(delivered_at)
+            .bind(f.attempt_number)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

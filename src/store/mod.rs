@@ -4,13 +4,14 @@
 mod checkouts;
 mod clicks;
 mod deliveries;
+mod group;
 mod outbox;
 mod settings;
 mod templates;
 
 pub use checkouts::{CheckoutOutcome, Table};
-pub use clicks::GroupCommit;
 pub use deliveries::{After, Attempt, Claimed, EventRow, LogFilter};
+pub use group::GroupCommit;
 pub use templates::TemplateRow;
 
 use anyhow::Context;
@@ -58,8 +59,15 @@ pub struct Store {
     wake: std::sync::Arc<tokio::sync::Notify>,
     /// Templates as clicks read them.
     templates: std::sync::Arc<clicks::TemplateCache>,
-    /// Commits clicks in groups; `None` writes each click on its own.
-    committer: Option<std::sync::Arc<clicks::Committer>>,
+    /// Commits concurrent writes together; `None` writes each on its own.
+    groups: Option<std::sync::Arc<Groups>>,
+}
+
+/// One group committer per kind of write.
+struct Groups {
+    clicks: std::sync::Arc<group::Group<clicks::Clicks>>,
+    creates: std::sync::Arc<group::Group<templates::Creates>>,
+    attempts: std::sync::Arc<group::Group<deliveries::Attempts>>,
 }
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -86,7 +94,7 @@ impl Store {
                     subscribers: Default::default(),
                     wake: Default::default(),
                     templates: Default::default(),
-                    committer: None,
+                    groups: None,
                 }
             }
             Dialect::Sqlite => {
@@ -135,7 +143,7 @@ impl Store {
                     subscribers: Default::default(),
                     wake: Default::default(),
                     templates: Default::default(),
-                    committer: None,
+                    groups: None,
                 }
             }
         };
@@ -153,6 +161,29 @@ impl Store {
     /// Sets the apps whose webhooks every new event is queued for.
     pub fn with_subscribers(mut self, app_ids: Vec<String>) -> Store {
         self.subscribers = app_ids.into();
+        self
+    }
+
+    /// Starts the writer tasks that commit concurrent clicks, creates and
+    /// webhook attempts in groups.
+    pub fn with_group_commit(mut self, settings: &GroupCommit) -> Store {
+        if !settings.enabled {
+            self.groups = None;
+            return self;
+        }
+        let writers = match self.dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => settings.writers.max(1),
+        };
+        let base = Store {
+            groups: None,
+            ..self.clone()
+        };
+        self.groups = Some(std::sync::Arc::new(Groups {
+            clicks: group::Group::start(clicks::Clicks(base.clone()), writers, settings),
+            creates: group::Group::start(templates::Creates(base.clone()), writers, settings),
+            attempts: group::Group::start(deliveries::Attempts(base), writers, settings),
+        }));
         self
     }
 

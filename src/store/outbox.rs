@@ -71,3 +71,48 @@ impl Store {
         Ok(())
     }
 }
+
+/// `VALUES` rows of placeholders for `rows` rows, each cast as `casts` says
+/// (`""` for text), numbered from `$1`: PostgreSQL needs the casts to type
+/// a multi-row `VALUES` list.
+pub(super) fn values(rows: usize, casts: &[&str]) -> String {
+    let mut out = String::with_capacity(rows * casts.len() * 10);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for (c, cast) in casts.iter().enumerate() {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}{cast}", r * casts.len() + c + 1));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Common table expressions `e` and `d` for one PostgreSQL statement: they
+/// record one event per row of `source` (which has `i`, `event_id`, `site_id`,
+/// `entity_id`, `body` and `t` columns), numbered in `i` order, and a
+/// delivery per subscribing app; `apps` is the placeholder holding the
+/// subscribers as a JSON array.
+pub(super) fn events_cte(source: &str, slug: &str, apps: &str) -> String {
+    format!(
+        "e AS (INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
+               SELECT event_id, site_id, entity_id, '{slug}', body, t FROM {source} ORDER BY i \
+               RETURNING seq, event_time), \
+         d AS (INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) \
+               SELECT e.seq, a.app_id, e.event_time, e.event_time FROM e \
+               CROSS JOIN jsonb_array_elements_text({apps}::jsonb) AS a(app_id))"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_lists_are_numbered_row_by_row() {
+        assert_eq!(
+            super::values(2, &["::int", ""]),
+            "($1::int, $2), ($3::int, $4)"
+        );
+    }
+}

@@ -1,8 +1,9 @@
 use sqlx::Row as _;
 use tracing::instrument;
 
-use super::outbox::{enqueue, NewEvent};
-use super::{now_micros, Store};
+use super::group::GroupWrite;
+use super::outbox::{enqueue_with_id, events_cte, values, NewEvent};
+use super::{now_micros, Dialect, Store};
 use crate::error::Result;
 use crate::model::template::{status_of, Doc};
 use crate::query::filter::{Column, Sql};
@@ -25,48 +26,143 @@ impl Row for TemplateRow {
     }
 }
 
+/// The templates one create request makes, ready to write.
+pub(super) struct NewTemplates {
+    site_id: String,
+    rows: Vec<NewTemplate>,
+    time: i64,
+}
+
+struct NewTemplate {
+    id: String,
+    status: String,
+    body: String,
+    event_id: String,
+}
+
+/// Creates, committed in groups.
+pub(super) struct Creates(pub(super) Store);
+
+impl GroupWrite for Creates {
+    type Item = NewTemplates;
+    type Output = ();
+
+    async fn write(&self, creates: &[NewTemplates]) -> Result<Vec<()>> {
+        self.0.write_creates(creates).await?;
+        Ok(vec![(); creates.len()])
+    }
+}
+
 fn to_json(doc: &Doc) -> String {
     serde_json::to_string(doc).expect("JSON maps serialize")
 }
 
 impl Store {
-    /// Inserts templates and their `created` events in one transaction; returns their JSON.
+    /// Inserts templates and their `created` events in one transaction
+    /// (shared with concurrent creates under group commit); returns their JSON.
     #[instrument(skip_all, fields(count = docs.len()))]
     pub async fn insert_templates(&self, site_id: &str, docs: &[Doc]) -> Result<Vec<String>> {
-        let now = now_micros();
+        let time = now_micros();
+        let rows = docs
+            .iter()
+            .map(|doc| NewTemplate {
+                id: doc["id"]
+                    .as_str()
+                    .expect("new templates have an id")
+                    .to_string(),
+                status: status_of(doc).to_string(),
+                body: to_json(doc),
+                event_id: uuid::Uuid::new_v4().to_string(),
+            })
+            .collect();
+        let creates = NewTemplates {
+            site_id: site_id.to_string(),
+            rows,
+            time,
+        };
+        let bodies = creates.rows.iter().map(|r| r.body.clone()).collect();
+        match &self.groups {
+            Some(groups) => groups.creates.submit(creates).await?,
+            None => self.write_creates(std::slice::from_ref(&creates)).await?,
+        };
+        Ok(bodies)
+    }
+
+    /// Writes every create in one transaction.
+    async fn write_creates(&self, creates: &[NewTemplates]) -> Result<()> {
+        match self.dialect {
+            Dialect::Postgres => self.write_creates_postgres(creates).await?,
+            Dialect::Sqlite => self.write_creates_sqlite(creates).await?,
+        }
+        self.events_committed();
+        Ok(())
+    }
+
+    /// One statement: templates, `created` events and deliveries.
+    async fn write_creates_postgres(&self, creates: &[NewTemplates]) -> Result<()> {
+        const CASTS: [&str; 7] = ["::int", "", "", "", "", "", "::bigint"];
+        let count: usize = creates.iter().map(|c| c.rows.len()).sum();
+        let apps = format!("${}", count * CASTS.len() + 1);
+        let sql = format!(
+            "WITH input (i, site_id, entity_id, status, body, event_id, t) AS (VALUES {}), \
+             t AS (INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) \
+                   SELECT site_id, entity_id, status, body, t, t FROM input), \
+             {} \
+             SELECT count(*) FROM input",
+            values(count, &CASTS),
+            events_cte("input", "created", &apps),
+        );
+        let mut query = sqlx::query(&sql);
+        let rows = creates
+            .iter()
+            .flat_map(|c| c.rows.iter().map(move |r| (c, r)));
+        for (i, (c, r)) in rows.enumerate() {
+            query = query
+                .bind(i as i32)
+                .bind(c.site_id.as_str())
+                .bind(r.id.as_str())
+                .bind(r.status.as_str())
+                .bind(r.body.as_str())
+                .bind(r.event_id.as_str())
+                .bind(c.time);
+        }
+        let apps_json = serde_json::to_string(&*self.subscribers).map_err(anyhow::Error::from)?;
+        query.bind(apps_json).execute(&self.write).await?;
+        Ok(())
+    }
+
+    async fn write_creates_sqlite(&self, creates: &[NewTemplates]) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let mut bodies = Vec::with_capacity(docs.len());
-        for doc in docs {
-            let id = doc["id"].as_str().expect("new templates have an id");
-            let body = to_json(doc);
-            sqlx::query(
-                "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(site_id)
-            .bind(id)
-            .bind(status_of(doc))
-            .bind(&body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            enqueue(
-                &mut tx,
-                &self.subscribers,
-                NewEvent {
-                    site_id,
-                    entity_id: id,
-                    slug: "created",
-                    body: &body,
-                    time: now,
-                },
-            )
-            .await?;
-            bodies.push(body);
+        for c in creates {
+            for r in &c.rows {
+                sqlx::query(
+                    "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(c.site_id.as_str())
+                .bind(r.id.as_str())
+                .bind(r.status.as_str())
+                .bind(r.body.as_str())
+                .bind(c.time)
+                .execute(&mut *tx)
+                .await?;
+                enqueue_with_id(
+                    &mut tx,
+                    &self.subscribers,
+                    &r.event_id,
+                    NewEvent {
+                        site_id: &c.site_id,
+                        entity_id: &r.id,
+                        slug: "created",
+                        body: &r.body,
+                        time: c.time,
+                    },
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
-        self.events_committed();
-        Ok(bodies)
+        Ok(())
     }
 
     #[instrument(skip_all)]

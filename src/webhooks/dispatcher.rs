@@ -16,6 +16,9 @@ use crate::store::{now_micros, After, Attempt, Claimed, Store};
 /// Time kept free at the end of a lease to record the attempt.
 const LEASE_MARGIN_MICROS: i64 = 500_000;
 
+/// Longest wait for more free slots before claiming for the few there are.
+const CLAIM_GATHER: Duration = Duration::from_millis(2);
+
 /// Longest response body kept in the delivery log.
 const KEPT_BODY: usize = 1024;
 
@@ -83,6 +86,7 @@ impl Dispatcher {
         let this = Arc::new(self);
         let capacity = this.settings.batch_size.max(1) as usize;
         let mut in_flight = JoinSet::new();
+        let mut gather_until = None;
         loop {
             while let Some(done) = in_flight.try_join_next() {
                 log_task_failure(done);
@@ -98,6 +102,21 @@ impl Dispatcher {
                 }
                 continue;
             }
+            // A claim per freed slot would cost a statement per delivery: let a
+            // quarter of the slots free up first, but only briefly, so a slow
+            // receiver holding the rest delays nobody.
+            if free < capacity.div_ceil(4) && !in_flight.is_empty() {
+                let until = *gather_until.get_or_insert_with(|| Instant::now() + CLAIM_GATHER);
+                if Instant::now() < until {
+                    tokio::select! {
+                        Some(done) = in_flight.join_next() => log_task_failure(done),
+                        _ = tokio::time::sleep_until(until.into()) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                    continue;
+                }
+            }
+            gather_until = None;
             match this.claim(free as i64).await {
                 Ok(claimed) if claimed.is_empty() => {
                     tokio::select! {
@@ -154,9 +173,7 @@ impl Dispatcher {
                 unit,
             )
         };
-        self.store
-            .finish_attempt(&delivery, &attempt, after)
-            .await?;
+        self.store.finish_attempt(&delivery, attempt, after).await?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ mod contract;
 mod crash;
 mod emulator;
 mod errors;
+mod group_commit;
 mod process;
 mod query;
 mod receiver;
