@@ -191,7 +191,7 @@ enum Made {
 
 async fn make_checkout(state: &AppState, site: &Site, template_id: &str) -> Result<Made> {
     let new = NewCheckout {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::model::new_id(),
         purchase_flow_id: uuid::Uuid::new_v4().to_string(),
         created_date: &rfc3339(now_micros()),
         currency: &site.currency,

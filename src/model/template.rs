@@ -37,7 +37,7 @@ pub fn new_template(raw: Option<&Value>, path: &str) -> Result<Doc> {
         _ => "ACTIVE".to_string(),
     };
     let mut out = Map::with_capacity(doc.len() + 2);
-    out.insert("id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+    out.insert("id".into(), Value::String(super::new_id()));
     out.insert("status".into(), Value::String(status));
     out.extend(doc);
     Ok(out)

@@ -58,7 +58,7 @@ impl Store {
                     version: template.version,
                     checkout_id,
                     checkout_json,
-                    event_id: uuid::Uuid::new_v4().to_string(),
+                    event_id: crate::model::new_id(),
                     used_json: used,
                     time: now_micros(),
                 })

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::Row as _;
 
 use super::group::GroupWrite;
+use super::outbox::{enqueue_many, values, NewEvent, ROWS_PER_STATEMENT};
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::template::Doc;
@@ -156,7 +157,7 @@ impl Store {
                    SELECT site_id, checkout_id, template_id, checkout, t FROM ok), \
              {} \
              SELECT i FROM ok",
-            super::outbox::values(clicks.len(), &CASTS),
+            values(clicks.len(), &CASTS),
             super::outbox::events_cte("ok", "used", &apps),
         );
         let mut query = sqlx::query(&sql);
@@ -182,47 +183,71 @@ impl Store {
     }
 
     /// SQLite has no writing CTEs; its one writer runs the batch as one
-    /// transaction of local statements, which cost no round trips.
+    /// transaction of a few statements (each a round trip to its worker thread).
     async fn write_clicks_sqlite(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
         let mut tx = self.write.begin().await?;
-        let mut written = Vec::with_capacity(clicks.len());
-        for c in clicks {
-            let current: Option<i64> = sqlx::query_scalar(
-                "SELECT version FROM checkout_templates WHERE site_id = $1 AND id = $2 AND status = 'ACTIVE'",
-            )
-            .bind(c.site_id.as_str())
-            .bind(c.template_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if current != Some(c.version) {
-                written.push(false);
-                continue;
+        let mut templates: Vec<(&str, &str)> = clicks
+            .iter()
+            .map(|c| (c.site_id.as_str(), c.template_id.as_str()))
+            .collect();
+        templates.sort_unstable();
+        templates.dedup();
+        let mut current: HashMap<(String, String), i64> = HashMap::with_capacity(templates.len());
+        for chunk in templates.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT site_id, id, version FROM checkout_templates \
+                 WHERE status = 'ACTIVE' AND (site_id, id) IN (VALUES {})",
+                values(chunk.len(), &["", ""])
+            );
+            let mut select = sqlx::query_as::<_, (String, String, i64)>(&sql);
+            for (site, id) in chunk {
+                select = select.bind(*site).bind(*id);
             }
-            sqlx::query(
-                "INSERT INTO checkouts (site_id, id, template_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(c.site_id.as_str())
-            .bind(c.checkout_id.as_str())
-            .bind(c.template_id.as_str())
-            .bind(c.checkout_json.as_str())
-            .bind(c.time)
-            .execute(&mut *tx)
-            .await?;
-            super::outbox::enqueue_with_id(
-                &mut tx,
-                &self.subscribers,
-                &c.event_id,
-                super::outbox::NewEvent {
-                    site_id: &c.site_id,
-                    entity_id: &c.template_id,
-                    slug: "used",
-                    body: &c.used_json,
-                    time: c.time,
-                },
-            )
-            .await?;
-            written.push(true);
+            for (site, id, version) in select.fetch_all(&mut *tx).await? {
+                current.insert((site, id), version);
+            }
         }
+        let written: Vec<bool> = clicks
+            .iter()
+            .map(|c| current.get(&(c.site_id.clone(), c.template_id.clone())) == Some(&c.version))
+            .collect();
+        let ok: Vec<&ClickWrite> = clicks
+            .iter()
+            .zip(&written)
+            .filter_map(|(c, w)| w.then_some(c))
+            .collect();
+        for chunk in ok.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO checkouts (site_id, id, template_id, body, created_at) VALUES {}",
+                values(chunk.len(), &[""; 5])
+            );
+            let mut insert = sqlx::query(&sql);
+            for c in chunk {
+                insert = insert
+                    .bind(c.site_id.as_str())
+                    .bind(c.checkout_id.as_str())
+                    .bind(c.template_id.as_str())
+                    .bind(c.checkout_json.as_str())
+                    .bind(c.time);
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        let events: Vec<(&str, NewEvent)> = ok
+            .iter()
+            .map(|c| {
+                (
+                    c.event_id.as_str(),
+                    NewEvent {
+                        site_id: &c.site_id,
+                        entity_id: &c.template_id,
+                        slug: "used",
+                        body: &c.used_json,
+                        time: c.time,
+                    },
+                )
+            })
+            .collect();
+        enqueue_many(&mut tx, &self.subscribers, &events).await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -6,7 +6,7 @@ use sqlx::Row as _;
 use tracing::instrument;
 
 use super::group::GroupWrite;
-use super::outbox::values;
+use super::outbox::{values, ROWS_PER_STATEMENT};
 use super::{Dialect, Store};
 use crate::error::Result;
 
@@ -285,34 +285,46 @@ impl Store {
         Ok(())
     }
 
+    /// Two statements per chunk of attempts: each is a round trip to
+    /// SQLite's worker thread.
     async fn write_attempts_sqlite(&self, finished: &[Finished]) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        for f in finished {
-            sqlx::query(
+        for chunk in finished.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(f.delivery_id)
-            .bind(f.attempt_number)
-            .bind(f.attempt.status_code)
-            .bind(f.attempt.error.as_deref())
-            .bind(f.attempt.latency_ms)
-            .bind(f.attempt.response_body.as_deref())
-            .bind(f.attempt.at)
-            .execute(&mut *tx)
-            .await?;
-            let (state, next, delivered_at) = f.outcome();
-            sqlx::query(
-                "UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, delivered_at = $4, locked_until = 0 \
-                 WHERE id = $1 AND attempts = $5",
-            )
-            .bind(f.delivery_id)
-            .bind(state)
-            .bind(next)
-            .bind(delivered_at)
-            .bind(f.attempt_number)
-            .execute(&mut *tx)
-            .await?;
+                 VALUES {}",
+                values(chunk.len(), &[""; 7])
+            );
+            let mut insert = sqlx::query(&sql);
+            for f in chunk {
+                insert = insert
+                    .bind(f.delivery_id)
+                    .bind(f.attempt_number)
+                    .bind(f.attempt.status_code)
+                    .bind(f.attempt.error.as_deref())
+                    .bind(f.attempt.latency_ms)
+                    .bind(f.attempt.response_body.as_deref())
+                    .bind(f.attempt.at);
+            }
+            insert.execute(&mut *tx).await?;
+            let sql = format!(
+                "WITH input (id, attempt, state, next_at, delivered_at) AS (VALUES {}) \
+                 UPDATE webhook_deliveries SET state = input.state, next_attempt_at = input.next_at, \
+                        delivered_at = input.delivered_at, locked_until = 0 \
+                 FROM input WHERE webhook_deliveries.id = input.id AND webhook_deliveries.attempts = input.attempt",
+                values(chunk.len(), &[""; 5])
+            );
+            let mut update = sqlx::query(&sql);
+            for f in chunk {
+                let (state, next, delivered_at) = f.outcome();
+                update = update
+                    .bind(f.delivery_id)
+                    .bind(f.attempt_number)
+                    .bind(state)
+                    .bind(next)
+                    .bind(delivered_at);
+            }
+            update.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -94,7 +94,14 @@ impl<W: GroupWrite> Group<W> {
 async fn commit<W: GroupWrite>(writer: &W, batch: Vec<Pending<W>>) {
     let (items, answers): (Vec<W::Item>, Vec<_>) =
         batch.into_iter().map(|p| (p.item, p.done)).unzip();
-    match writer.write(&items).await {
+    let started = std::time::Instant::now();
+    let written = writer.write(&items).await;
+    tracing::trace!(
+        batch = items.len(),
+        took_us = started.elapsed().as_micros() as u64,
+        "group commit"
+    );
+    match written {
         Ok(outputs) => {
             for (answer, output) in answers.into_iter().zip(outputs) {
                 let _ = answer.send(Ok(output));

@@ -21,38 +21,60 @@ pub async fn enqueue(
     subscribers: &[String],
     event: NewEvent<'_>,
 ) -> sqlx::Result<()> {
-    let id = uuid::Uuid::new_v4().to_string();
-    enqueue_with_id(conn, subscribers, &id, event).await
+    let id = crate::model::new_id();
+    enqueue_many(conn, subscribers, &[(&id, event)]).await
 }
 
-/// As [`enqueue`], with the event id chosen by the caller.
-pub async fn enqueue_with_id(
+/// Rows per statement when a batch is written row by row in SQL: well under
+/// SQLite's 32,766 bound variables, and big enough that a batch is a few
+/// statements. On SQLite every statement is a round trip to its worker thread,
+/// which costs more than inserting the rows.
+pub(super) const ROWS_PER_STATEMENT: usize = 200;
+
+/// As [`enqueue`] for many events, each with the id chosen by the caller: one
+/// statement for the events and one for their deliveries (per
+/// [`ROWS_PER_STATEMENT`]). Events are numbered in the order given.
+pub(super) async fn enqueue_many(
     conn: &mut AnyConnection,
     subscribers: &[String],
-    id: &str,
-    event: NewEvent<'_>,
+    events: &[(&str, NewEvent<'_>)],
 ) -> sqlx::Result<()> {
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-    )
-    .bind(id)
-    .bind(event.site_id)
-    .bind(event.entity_id)
-    .bind(event.slug)
-    .bind(event.body)
-    .bind(event.time)
-    .fetch_one(&mut *conn)
-    .await?;
-    for app_id in subscribers {
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)",
-        )
-        .bind(seq)
-        .bind(app_id.as_str())
-        .bind(event.time)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) VALUES {} \
+             RETURNING seq, event_time",
+            values(chunk.len(), &[""; 6])
+        );
+        let mut insert = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for (id, e) in chunk {
+            insert = insert
+                .bind(*id)
+                .bind(e.site_id)
+                .bind(e.entity_id)
+                .bind(e.slug)
+                .bind(e.body)
+                .bind(e.time);
+        }
+        let recorded = insert.fetch_all(&mut *conn).await?;
+        let deliveries: Vec<(i64, &str, i64)> = recorded
+            .iter()
+            .flat_map(|(seq, time)| {
+                subscribers
+                    .iter()
+                    .map(move |app| (*seq, app.as_str(), *time))
+            })
+            .collect();
+        for part in deliveries.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) VALUES {}",
+                values(part.len(), &[""; 4])
+            );
+            let mut insert = sqlx::query(&sql);
+            for (seq, app, time) in part {
+                insert = insert.bind(*seq).bind(*app).bind(*time).bind(*time);
+            }
+            insert.execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@ use sqlx::Row as _;
 use tracing::instrument;
 
 use super::group::GroupWrite;
-use super::outbox::{enqueue_with_id, events_cte, values, NewEvent};
+use super::outbox::{enqueue_many, events_cte, values, NewEvent, ROWS_PER_STATEMENT};
 use super::{now_micros, Dialect, Store};
 use crate::error::Result;
 use crate::model::template::{status_of, Doc};
@@ -72,7 +72,7 @@ impl Store {
                     .to_string(),
                 status: status_of(doc).to_string(),
                 body: to_json(doc),
-                event_id: uuid::Uuid::new_v4().to_string(),
+                event_id: crate::model::new_id(),
             })
             .collect();
         let creates = NewTemplates {
@@ -131,25 +131,36 @@ impl Store {
         Ok(())
     }
 
+    /// A few statements for the whole batch: each is a round trip to SQLite's
+    /// worker thread.
     async fn write_creates_sqlite(&self, creates: &[NewTemplates]) -> Result<()> {
+        let rows: Vec<(&NewTemplates, &NewTemplate)> = creates
+            .iter()
+            .flat_map(|c| c.rows.iter().map(move |r| (c, r)))
+            .collect();
         let mut tx = self.write.begin().await?;
-        for c in creates {
-            for r in &c.rows {
-                sqlx::query(
-                    "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(c.site_id.as_str())
-                .bind(r.id.as_str())
-                .bind(r.status.as_str())
-                .bind(r.body.as_str())
-                .bind(c.time)
-                .execute(&mut *tx)
-                .await?;
-                enqueue_with_id(
-                    &mut tx,
-                    &self.subscribers,
-                    &r.event_id,
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES {}",
+                values(chunk.len(), &[""; 6])
+            );
+            let mut insert = sqlx::query(&sql);
+            for (c, r) in chunk {
+                insert = insert
+                    .bind(c.site_id.as_str())
+                    .bind(r.id.as_str())
+                    .bind(r.status.as_str())
+                    .bind(r.body.as_str())
+                    .bind(c.time)
+                    .bind(c.time);
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        let events: Vec<(&str, NewEvent)> = rows
+            .iter()
+            .map(|(c, r)| {
+                (
+                    r.event_id.as_str(),
                     NewEvent {
                         site_id: &c.site_id,
                         entity_id: &r.id,
@@ -158,9 +169,9 @@ impl Store {
                         time: c.time,
                     },
                 )
-                .await?;
-            }
-        }
+            })
+            .collect();
+        enqueue_many(&mut tx, &self.subscribers, &events).await?;
         tx.commit().await?;
         Ok(())
     }
