@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
-use super::money::{price, round_currency};
+use super::money::{round_currency, Prices};
 use super::template::Doc;
 use crate::config::{CatalogItem, CouponConfig};
 use crate::error::{ApiError, Result};
@@ -46,6 +46,7 @@ pub struct NewCheckout<'a> {
 
 pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc> {
     let currency = new.currency;
+    let mut prices = Prices::new(currency);
     let mut line_items = Vec::new();
     let mut subtotal = Decimal::ZERO;
     let mut wanted: HashMap<(String, String), i64> = HashMap::new();
@@ -85,7 +86,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         let total = unit * Decimal::from(quantity);
         subtotal += total;
 
-        let mut line = priced_line(quantity, unit, full, total, currency);
+        let mut line = priced_line(quantity, unit, full, total, &mut prices);
         line.insert("catalogReference".into(), reference);
         insert_some(&mut line, "productName", name);
         if let Some(o) = overrides {
@@ -106,7 +107,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
                 payment.unwrap_or(json!("FULL_PAYMENT_ONLINE")),
             );
             if let Some(deposit) = decimal_at(o, "depositAmount") {
-                line.insert("depositAmount".into(), price(deposit, currency));
+                line.insert("depositAmount".into(), prices.of(deposit));
             }
             line.insert("catalogOverrideFields".into(), Value::Object(o.clone()));
         } else {
@@ -154,7 +155,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         let total = unit * Decimal::from(quantity);
         subtotal += total;
 
-        let mut line = priced_line(quantity, unit, full, total, currency);
+        let mut line = priced_line(quantity, unit, full, total, &mut prices);
         for field in [
             "catalogReference",
             "productName",
@@ -185,7 +186,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
             .as_object()
             .and_then(|o| decimal_at(o, "depositAmount"))
         {
-            line.insert("depositAmount".into(), price(deposit, currency));
+            line.insert("depositAmount".into(), prices.of(deposit));
         }
         line.insert("availability".into(), json!({"status": "AVAILABLE"}));
         line.insert("customLineItem".into(), json!(true));
@@ -193,15 +194,15 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     }
 
     let line_ids: Vec<Value> = line_items.iter().map(|l| l["id"].clone()).collect();
-    let (discount, applied) = apply_coupon(template, pricing, subtotal, currency, &line_ids);
+    let (discount, applied) = apply_coupon(template, pricing, subtotal, &mut prices, &line_ids);
     let total = (subtotal - discount).max(Decimal::ZERO);
-    let zero = price(Decimal::ZERO, currency);
+    let zero = prices.of(Decimal::ZERO);
     let summary = json!({
-        "subtotal": price(subtotal, currency),
+        "subtotal": prices.of(subtotal),
         "shipping": zero,
         "tax": zero,
-        "discount": price(discount, currency),
-        "total": price(total, currency),
+        "discount": prices.of(discount),
+        "total": prices.of(total),
         "additionalFees": zero,
     });
     let zero_summary = json!({
@@ -218,7 +219,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     checkout.insert("weightUnit".into(), json!("KG"));
     checkout.insert(
         "taxSummary".into(),
-        json!({"taxableAmount": price(total, currency), "totalTax": zero}),
+        json!({"taxableAmount": prices.of(total), "totalTax": zero}),
     );
     checkout.insert("currency".into(), json!(currency));
     checkout.insert("channelType".into(), json!("WEB"));
@@ -253,22 +254,22 @@ fn priced_line(
     unit: Decimal,
     full: Decimal,
     total: Decimal,
-    currency: &str,
+    prices: &mut Prices,
 ) -> Map<String, Value> {
     let mut line = Map::new();
     line.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
     line.insert("quantity".into(), json!(quantity));
-    line.insert("price".into(), price(unit, currency));
-    line.insert("lineItemPrice".into(), price(total, currency));
-    line.insert("fullPrice".into(), price(full, currency));
-    line.insert("priceBeforeDiscounts".into(), price(unit, currency));
-    line.insert("totalPriceAfterTax".into(), price(total, currency));
-    line.insert("totalPriceBeforeTax".into(), price(total, currency));
+    line.insert("price".into(), prices.of(unit));
+    line.insert("lineItemPrice".into(), prices.of(total));
+    line.insert("fullPrice".into(), prices.of(full));
+    line.insert("priceBeforeDiscounts".into(), prices.of(unit));
+    line.insert("totalPriceAfterTax".into(), prices.of(total));
+    line.insert("totalPriceBeforeTax".into(), prices.of(total));
     line.insert(
         "taxDetails".into(),
-        json!({"taxableAmount": price(total, currency), "taxRate": "0", "totalTax": price(Decimal::ZERO, currency)}),
+        json!({"taxableAmount": prices.of(total), "taxRate": "0", "totalTax": prices.of(Decimal::ZERO)}),
     );
-    line.insert("discount".into(), price(Decimal::ZERO, currency));
+    line.insert("discount".into(), prices.of(Decimal::ZERO));
     line
 }
 
@@ -278,7 +279,7 @@ fn apply_coupon(
     template: &Doc,
     pricing: &Pricing,
     subtotal: Decimal,
-    currency: &str,
+    prices: &mut Prices,
     line_ids: &[Value],
 ) -> (Decimal, Vec<Value>) {
     let Some(code) = template
@@ -302,7 +303,7 @@ fn apply_coupon(
     };
     let coupon_id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, code.as_bytes()).to_string();
     let applied = json!({
-        "coupon": {"id": coupon_id, "code": code, "amount": price(amount, currency), "name": code},
+        "coupon": {"id": coupon_id, "code": code, "amount": prices.of(amount), "name": code},
         "discountType": "GLOBAL",
         "lineItemIds": line_ids,
     });

@@ -16,6 +16,32 @@ pub fn price(amount: Decimal, currency: &str) -> Value {
     })
 }
 
+/// Prices already rendered for one checkout. A checkout repeats a few amounts
+/// (unit, line total, zero) dozens of times, and rendering a decimal costs
+/// more than copying its JSON.
+pub struct Prices<'a> {
+    currency: &'a str,
+    seen: Vec<(Decimal, Value)>,
+}
+
+impl<'a> Prices<'a> {
+    pub fn new(currency: &'a str) -> Self {
+        Prices {
+            currency,
+            seen: Vec::with_capacity(8),
+        }
+    }
+
+    pub fn of(&mut self, amount: Decimal) -> Value {
+        if let Some((_, v)) = self.seen.iter().find(|(a, _)| *a == amount) {
+            return v.clone();
+        }
+        let v = price(amount, self.currency);
+        self.seen.push((amount, v.clone()));
+        v
+    }
+}
+
 pub fn round_currency(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
@@ -66,5 +92,9 @@ mod tests {
         assert_eq!(format_amount(d("1234567.005"), "EUR"), "€1,234,567.01");
         assert_eq!(format_amount(d("0"), "CHF"), "CHF 0.00");
         assert_eq!(price(d("100"), "USD")["amount"], "100");
+        let mut prices = Prices::new("USD");
+        assert_eq!(prices.of(d("5.00")), price(d("5"), "USD"));
+        assert_eq!(prices.of(d("5")), price(d("5.00"), "USD"));
+        assert_eq!(prices.of(d("7.5")), price(d("7.5"), "USD"));
     }
 }

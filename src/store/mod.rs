@@ -83,6 +83,10 @@ impl Store {
                 let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
+                    // sqlx pings every connection it hands out: a round trip
+                    // per query. A connection that broke fails its query
+                    // instead, and the pool replaces it.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
@@ -104,6 +108,8 @@ impl Store {
                 let pool = |n: u32| {
                     AnyPoolOptions::new()
                         .max_connections(n)
+                        // No ping per query: each is a trip to the worker thread.
+                        .test_before_acquire(false)
                         .min_connections(if memory { 1 } else { 0 })
                         // An in-memory database lives only as long as a connection to it.
                         .idle_timeout(if memory {
