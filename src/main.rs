@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 use checkout_templates::config::{FileConfig, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
 use checkout_templates::state::AppState;
 use checkout_templates::store::Store;
+use checkout_templates::webhooks::SignOn;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -191,7 +192,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let state = Arc::new(state);
     let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
-    let dispatcher = (!args.no_dispatcher).then(|| state.spawn_dispatcher(stopped));
+    let dispatcher =
+        (!args.no_dispatcher).then(|| state.spawn_dispatcher(stopped, SignOn::Threads));
     let (stop_serving, serving) = tokio::sync::watch::channel(false);
     let stopped_by = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -232,7 +234,8 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     );
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let dispatcher = state.spawn_dispatcher(stopped);
+    // Nothing else runs here, so the async workers sign themselves.
+    let dispatcher = state.spawn_dispatcher(stopped, SignOn::Workers);
     shutdown_signal().await;
     let _ = stop.send(true);
     let _ = dispatcher.await;

@@ -177,12 +177,14 @@ impl AppState {
     pub fn spawn_dispatcher(
         &self,
         shutdown: tokio::sync::watch::Receiver<bool>,
+        sign_on: crate::webhooks::SignOn,
     ) -> tokio::task::JoinHandle<()> {
         let dispatcher = Dispatcher::new(
             self.store.clone(),
             self.apps.clone(),
             self.dispatch.clone(),
             self.store.wake_handle(),
+            sign_on,
         );
         tokio::spawn(dispatcher.run(shutdown))
     }

@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use super::retry::RetryPolicy;
 use super::signer::AppSigner;
+use super::signing::SigningPool;
 use crate::store::{now_micros, After, Attempt, Claimed, Store};
 
 /// Time kept free at the end of a lease to record the attempt.
@@ -47,12 +48,25 @@ impl Default for DispatchSettings {
     }
 }
 
+/// Where webhooks are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOn {
+    /// Signing threads beside the async workers, so API requests served by
+    /// the same process never wait behind an RSA operation.
+    Threads,
+    /// The async workers themselves: for a process that only dispatches, this
+    /// saves a thread handoff per webhook.
+    Workers,
+}
+
 pub struct Dispatcher {
     store: Store,
     apps: HashMap<String, Arc<AppSigner>>,
     client: reqwest::Client,
     settings: DispatchSettings,
     wake: Arc<Notify>,
+    /// `None`: sign on the async workers themselves.
+    signing: Option<SigningPool>,
 }
 
 impl Dispatcher {
@@ -61,6 +75,7 @@ impl Dispatcher {
         apps: HashMap<String, Arc<AppSigner>>,
         settings: DispatchSettings,
         wake: Arc<Notify>,
+        sign_on: SignOn,
     ) -> Self {
         let client = reqwest::Client::builder()
             .timeout(settings.timeout)
@@ -73,6 +88,10 @@ impl Dispatcher {
             client,
             settings,
             wake,
+            signing: match sign_on {
+                SignOn::Threads => Some(SigningPool::start()),
+                SignOn::Workers => None,
+            },
         }
     }
 
@@ -189,11 +208,13 @@ impl Dispatcher {
         }
         let event = delivery.event.clone();
         let now_secs = now_micros() / 1_000_000;
-        let signed = tokio::task::spawn_blocking(move || app.sign(&event, now_secs)).await;
+        let signed = match &self.signing {
+            Some(pool) => pool.sign(app, event, now_secs).await,
+            None => app.sign(&event, now_secs),
+        };
         let token = match signed {
-            Ok(Ok(token)) => token,
-            Ok(Err(e)) => return Outcome::failed(format!("signing failed: {e:#}")),
-            Err(e) => return Outcome::failed(format!("signing task failed: {e}")),
+            Ok(token) => token,
+            Err(e) => return Outcome::failed(format!("signing failed: {e:#}")),
         };
         // Sending must end inside the lease, or another instance could claim
         // this delivery and send it at the same time.

@@ -4,6 +4,7 @@
 pub mod dispatcher;
 pub mod retry;
 pub mod signer;
+pub mod signing;
 
-pub use dispatcher::{DispatchSettings, Dispatcher};
+pub use dispatcher::{DispatchSettings, Dispatcher, SignOn};
 pub use signer::AppSigner;

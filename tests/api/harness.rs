@@ -162,7 +162,8 @@ impl TestApp {
             .await
             .expect("build state");
         let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
-        let dispatcher = state.spawn_dispatcher(stopped);
+        let dispatcher =
+            state.spawn_dispatcher(stopped, checkout_templates::webhooks::SignOn::Threads);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             checkout_templates::serve(listener, Arc::new(state), async {
