@@ -74,7 +74,22 @@ pub(super) struct Finished {
     after: After,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 impl Finished {
+    /// Binds the `webhook_attempts` row: delivery, attempt, status, error,
+    /// latency, response body, time.
+    fn bind_attempt<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.delivery_id)
+            .bind(self.attempt_number)
+            .bind(self.attempt.status_code)
+            .bind(self.attempt.error.as_deref())
+            .bind(self.attempt.latency_ms)
+            .bind(self.attempt.response_body.as_deref())
+            .bind(self.attempt.at)
+    }
+
     /// The delivery's state, next attempt time and delivery time after it.
     fn outcome(&self) -> (&'static str, i64, Option<i64>) {
         match self.after {
@@ -269,14 +284,8 @@ impl Store {
         let mut query = sqlx::query(&sql);
         for f in finished {
             let (state, next, delivered_at) = f.outcome();
-            query = query
-                .bind(f.delivery_id)
-                .bind(f.attempt_number)
-                .bind(f.attempt.status_code)
-                .bind(f.attempt.error.as_deref())
-                .bind(f.attempt.latency_ms)
-                .bind(f.attempt.response_body.as_deref())
-                .bind(f.attempt.at)
+            query = f
+                .bind_attempt(query)
                 .bind(state)
                 .bind(next)
                 .bind(delivered_at);
@@ -297,14 +306,7 @@ impl Store {
             );
             let mut insert = sqlx::query(&sql);
             for f in chunk {
-                insert = insert
-                    .bind(f.delivery_id)
-                    .bind(f.attempt_number)
-                    .bind(f.attempt.status_code)
-                    .bind(f.attempt.error.as_deref())
-                    .bind(f.attempt.latency_ms)
-                    .bind(f.attempt.response_body.as_deref())
-                    .bind(f.attempt.at);
+                insert = f.bind_attempt(insert);
             }
             insert.execute(&mut *tx).await?;
             let sql = format!(

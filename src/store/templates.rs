@@ -53,6 +53,22 @@ impl GroupWrite for Creates {
     }
 }
 
+/// Consecutive parts of `items` of at most `limit` rows each (an item with more
+/// rows than that is a part of its own).
+fn split_by_rows<T>(items: &[T], rows_of: impl Fn(&T) -> usize, limit: usize) -> Vec<&[T]> {
+    let mut parts = Vec::new();
+    let (mut start, mut rows) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        if rows + rows_of(item) > limit && i > start {
+            parts.push(&items[start..i]);
+            (start, rows) = (i, 0);
+        }
+        rows += rows_of(item);
+    }
+    parts.push(&items[start..]);
+    parts
+}
+
 fn to_json(doc: &Doc) -> String {
     serde_json::to_string(doc).expect("JSON maps serialize")
 }
@@ -98,8 +114,27 @@ impl Store {
         Ok(())
     }
 
-    /// One statement: templates, `created` events and deliveries.
+    /// One statement (templates, `created` events and deliveries), or one per
+    /// few thousand templates in a transaction: a statement takes at most 65,535
+    /// parameters.
     async fn write_creates_postgres(&self, creates: &[NewTemplates]) -> Result<()> {
+        let parts = split_by_rows(creates, |c| c.rows.len(), 5000);
+        if let [one] = parts[..] {
+            return self.insert_creates_postgres(&self.write, one).await;
+        }
+        let mut tx = self.write.begin().await?;
+        for part in parts {
+            self.insert_creates_postgres(&mut *tx, part).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_creates_postgres<'c>(
+        &self,
+        db: impl sqlx::Executor<'c, Database = sqlx::Any>,
+        creates: &[NewTemplates],
+    ) -> Result<()> {
         const CASTS: [&str; 7] = ["::int", "", "", "", "", "", "::bigint"];
         let count: usize = creates.iter().map(|c| c.rows.len()).sum();
         let apps = format!("${}", count * CASTS.len() + 1);
@@ -127,7 +162,7 @@ impl Store {
                 .bind(c.time);
         }
         let apps_json = serde_json::to_string(&*self.subscribers).map_err(anyhow::Error::from)?;
-        query.bind(apps_json).execute(&self.write).await?;
+        query.bind(apps_json).execute(db).await?;
         Ok(())
     }
 
@@ -284,5 +319,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn splits_by_rows_without_breaking_an_item() {
+        let split = super::split_by_rows(&[3, 2, 4, 6, 1], |n| *n, 5);
+        assert_eq!(split, vec![&[3, 2][..], &[4][..], &[6][..], &[1][..]]);
+        let one = super::split_by_rows(&[1, 1], |n| *n, 5);
+        assert_eq!(one, vec![&[1, 1][..]]);
     }
 }

@@ -129,3 +129,30 @@ on_both_engines!(
         burst_of_creates(engine, "group_commit = false").await;
     }
 );
+
+// Bulk creates of 100 gathered into groups of many: SQLite writes such a group
+// in several statements of at most 200 rows, PostgreSQL in one.
+on_both_engines!(groups_of_bulk_creates, |engine| async move {
+    let config = format!(
+        "{BASE_CONFIG}\n[performance]\ngroup_commit_window_us = 100000\ngroup_commit_max_batch = 64\n"
+    );
+    let app = TestApp::spawn_with(engine, &config).await;
+    let bulks = (0..60).map(|b| {
+        let app = &app;
+        async move {
+            let items: Vec<Value> = (0..100).map(|i| named(b * 100 + i)).collect();
+            let (s, body) = app
+                .admin(
+                    Method::POST,
+                    "/ecom/v1/bulk/checkout-templates/create",
+                    Some(json!({"checkoutTemplates": items})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            assert_eq!(body["bulkActionMetadata"]["totalSuccesses"], 100, "{body}");
+        }
+    });
+    futures::future::join_all(bulks).await;
+    assert_eq!(app.count(Table::Templates).await, 6000);
+    assert_eq!(app.count(Table::Events).await, 6000);
+});
