@@ -173,8 +173,10 @@ impl Store {
                 .bind(c.used_json.as_str())
                 .bind(c.time);
         }
-        let apps_json = serde_json::to_string(&*self.subscribers).map_err(anyhow::Error::from)?;
-        let done = query.bind(apps_json).fetch_all(&self.write).await?;
+        let done = query
+            .bind(&*self.subscribers_json)
+            .fetch_all(&self.write)
+            .await?;
         let mut written = vec![false; clicks.len()];
         for row in done {
             written[row.try_get::<i32, _>(0)? as usize] = true;

@@ -55,6 +55,8 @@ pub struct Store {
     pub dialect: Dialect,
     /// Apps with a webhook URL: each event gets a delivery row for each of them.
     subscribers: std::sync::Arc<[String]>,
+    /// The same, as the JSON array PostgreSQL's batch statements expand.
+    subscribers_json: std::sync::Arc<str>,
     /// Woken after every commit that wrote events, so the dispatcher need not poll.
     wake: std::sync::Arc<tokio::sync::Notify>,
     /// Templates as clicks read them.
@@ -96,6 +98,7 @@ impl Store {
                     read: pool,
                     dialect,
                     subscribers: Default::default(),
+                    subscribers_json: "[]".into(),
                     wake: Default::default(),
                     templates: Default::default(),
                     groups: None,
@@ -147,6 +150,7 @@ impl Store {
                     read,
                     dialect,
                     subscribers: Default::default(),
+                    subscribers_json: "[]".into(),
                     wake: Default::default(),
                     templates: Default::default(),
                     groups: None,
@@ -166,6 +170,9 @@ impl Store {
 
     /// Sets the apps whose webhooks every new event is queued for.
     pub fn with_subscribers(mut self, app_ids: Vec<String>) -> Store {
+        self.subscribers_json = serde_json::to_string(&app_ids)
+            .expect("a list of strings serializes")
+            .into();
         self.subscribers = app_ids.into();
         self
     }

@@ -161,8 +161,7 @@ impl Store {
                 .bind(r.event_id.as_str())
                 .bind(c.time);
         }
-        let apps_json = serde_json::to_string(&*self.subscribers).map_err(anyhow::Error::from)?;
-        query.bind(apps_json).execute(db).await?;
+        query.bind(&*self.subscribers_json).execute(db).await?;
         Ok(())
     }
 
