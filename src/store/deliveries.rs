@@ -53,6 +53,18 @@ pub enum After {
     GiveUp,
 }
 
+/// Leases up to `$3` deliveries due at `$2` until `$1`; `lock` is how the
+/// candidate rows are locked (PostgreSQL skips rows another dispatcher holds).
+fn claim_sql(lock: &str) -> String {
+    format!(
+        "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM webhook_deliveries \
+                      WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+                      ORDER BY next_attempt_at LIMIT $3{lock}) \
+         RETURNING id, event_seq, app_id, attempts, created_at"
+    )
+}
+
 /// The event whose columns start at `first`: seq, id, site, entity, slug, body, time.
 fn event_at(r: &sqlx::any::AnyRow, first: usize) -> Result<EventRow> {
     Ok(EventRow {
@@ -134,11 +146,6 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<Claimed>> {
-        let claim = "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM webhook_deliveries \
-                          WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-                          ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
-             RETURNING id, event_seq, app_id, attempts, created_at";
         let claimed = match self.dialect {
             // One round trip: the claim and its events.
             Dialect::Postgres => {
@@ -147,7 +154,7 @@ impl Store {
                      SELECT c.id, c.app_id, c.attempts, c.created_at, \
                             e.seq, e.id, e.site_id, e.entity_id, e.slug, e.body, e.event_time \
                      FROM c JOIN outbox_events e ON e.seq = c.event_seq",
-                    claim.replace("{skip_locked}", " FOR UPDATE SKIP LOCKED")
+                    claim_sql(" FOR UPDATE SKIP LOCKED")
                 );
                 let rows = sqlx::query(&sql)
                     .bind(lease_until)
@@ -168,21 +175,15 @@ impl Store {
                     })
                     .collect::<Result<Vec<_>>>()?
             }
-            Dialect::Sqlite => self.claim_sqlite(claim, now, lease_until, limit).await?,
+            Dialect::Sqlite => self.claim_sqlite(now, lease_until, limit).await?,
         };
         Ok(claimed)
     }
 
     /// SQLite cannot read from an `UPDATE … RETURNING`; the events are a second,
     /// in-process, read.
-    async fn claim_sqlite(
-        &self,
-        claim: &str,
-        now: i64,
-        lease_until: i64,
-        limit: i64,
-    ) -> Result<Vec<Claimed>> {
-        let rows = sqlx::query(&claim.replace("{skip_locked}", ""))
+    async fn claim_sqlite(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
+        let rows = sqlx::query(&claim_sql(""))
             .bind(lease_until)
             .bind(now)
             .bind(limit)
