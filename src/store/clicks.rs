@@ -194,7 +194,8 @@ impl Store {
             .collect();
         templates.sort_unstable();
         templates.dedup();
-        let mut current: HashMap<(String, String), i64> = HashMap::with_capacity(templates.len());
+        // The active version of each template, beside its key in `templates`.
+        let mut current: Vec<Option<i64>> = vec![None; templates.len()];
         for chunk in templates.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "SELECT site_id, id, version FROM checkout_templates \
@@ -206,12 +207,19 @@ impl Store {
                 select = select.bind(*site).bind(*id);
             }
             for (site, id, version) in select.fetch_all(&mut *tx).await? {
-                current.insert((site, id), version);
+                if let Ok(at) = templates.binary_search(&(site.as_str(), id.as_str())) {
+                    current[at] = Some(version);
+                }
             }
         }
         let written: Vec<bool> = clicks
             .iter()
-            .map(|c| current.get(&(c.site_id.clone(), c.template_id.clone())) == Some(&c.version))
+            .map(|c| {
+                let at = templates
+                    .binary_search(&(c.site_id.as_str(), c.template_id.as_str()))
+                    .expect("every click's template is in the list");
+                current[at] == Some(c.version)
+            })
             .collect();
         let ok: Vec<&ClickWrite> = clicks
             .iter()
