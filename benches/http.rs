@@ -154,21 +154,7 @@ impl Api {
     }
 
     async fn bulk(&self, n: usize, template: &Value) -> Vec<String> {
-        let mut ids = Vec::new();
-        for chunk in (0..n).collect::<Vec<_>>().chunks(100) {
-            let body = json!({"checkoutTemplates": vec![template.clone(); chunk.len()], "returnEntity": false});
-            let out = self
-                .post("/ecom/v1/bulk/checkout-templates/create", body)
-                .await;
-            ids.extend(
-                out["results"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["itemMetadata"]["id"].as_str().unwrap().to_string()),
-            );
-        }
-        ids
+        bulk_create(&self.client, &self.server.base, n, template).await
     }
 }
 

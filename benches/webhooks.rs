@@ -76,24 +76,10 @@ fn event_of(token: &str) -> (String, i64) {
     )
 }
 
-async fn bulk_create(client: &reqwest::Client, base: &str, n: usize) {
+/// Creates `n` templates: one `created` event each.
+async fn create_events(client: &reqwest::Client, base: &str, n: usize) {
     let template = json!({"customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]});
-    let mut left = n;
-    while left > 0 {
-        let batch = left.min(100);
-        let body =
-            json!({"checkoutTemplates": vec![template.clone(); batch], "returnEntity": false});
-        let resp = client
-            .post(format!("{base}/ecom/v1/bulk/checkout-templates/create"))
-            .header("Authorization", KEY)
-            .header("wix-site-id", SITE)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        left -= batch;
-    }
+    bulk_create(client, base, n, &template).await;
 }
 
 struct Throughput {
@@ -119,7 +105,7 @@ async fn throughput(engine: Engine, dir: &std::path::Path, events: usize) -> Thr
         ],
         &db.url,
     );
-    bulk_create(&reqwest::Client::new(), &api.base, events).await;
+    create_events(&reqwest::Client::new(), &api.base, events).await;
     api.stop();
 
     let dispatcher = start(&["dispatch", "--config", config], &db.url);
@@ -155,7 +141,7 @@ async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64)
     let api = serve(&config, &db.url);
     let client = reqwest::Client::new();
     // Warm up: the app's signing key is made on first use.
-    bulk_create(&client, &api.base, 1).await;
+    create_events(&client, &api.base, 1).await;
     wait_until("the warm-up event", Duration::from_secs(30), || {
         arrivals.len() == 1
     })
@@ -167,9 +153,9 @@ async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64)
     for _ in 0..total {
         tick.tick().await;
         let (client, base) = (client.clone(), api.base.clone());
-        sent.push(tokio::spawn(
-            async move { bulk_create(&client, &base, 1).await },
-        ));
+        sent.push(tokio::spawn(async move {
+            create_events(&client, &base, 1).await
+        }));
     }
     for s in sent {
         s.await.unwrap();

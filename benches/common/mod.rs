@@ -14,6 +14,39 @@ pub const SITE: &str = "11111111-1111-4111-8111-111111111111";
 pub const KEY: &str = "bench-admin-key";
 pub const APP: &str = "b0b0b0b0-0000-4000-8000-00000000b0b0";
 
+/// Creates `n` copies of `template` with bulk create, 100 per request, as the
+/// bench key; returns their ids.
+pub async fn bulk_create(
+    client: &reqwest::Client,
+    base: &str,
+    n: usize,
+    template: &serde_json::Value,
+) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    while ids.len() < n {
+        let batch = (n - ids.len()).min(100);
+        let body = serde_json::json!({"checkoutTemplates": vec![template.clone(); batch], "returnEntity": false});
+        let resp = client
+            .post(format!("{base}/ecom/v1/bulk/checkout-templates/create"))
+            .header("Authorization", KEY)
+            .header("wix-site-id", SITE)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "bulk create");
+        let out: serde_json::Value = resp.json().await.unwrap();
+        ids.extend(
+            out["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["itemMetadata"]["id"].as_str().unwrap().to_string()),
+        );
+    }
+    ids
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
