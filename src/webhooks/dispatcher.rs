@@ -1,13 +1,13 @@
 //! Delivers outbox events to every subscribing app: claims due deliveries under
-//! a lease, signs off the async workers, POSTs, records every attempt, retries.
+//! a lease, signs them in runs off the async workers, POSTs each, records every
+//! attempt, retries.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::retry::RetryPolicy;
 use super::signer::AppSigner;
@@ -55,18 +55,39 @@ pub enum SignOn {
     /// the same process never wait behind an RSA operation.
     Threads,
     /// The async workers themselves: for a process that only dispatches, this
-    /// saves a thread handoff per webhook.
+    /// saves a thread handoff per run of signatures.
     Workers,
 }
 
 pub struct Dispatcher {
     store: Store,
     apps: HashMap<String, Arc<AppSigner>>,
+    /// Each app's webhook URL, parsed once rather than on every POST.
+    urls: HashMap<String, Result<reqwest::Url, String>>,
     client: reqwest::Client,
     settings: DispatchSettings,
     wake: Arc<Notify>,
     /// `None`: sign on the async workers themselves.
     signing: Option<SigningPool>,
+    /// A claim is signed in this many runs at once: one per core.
+    runs: usize,
+    /// Told each time an attempt is recorded and its slot freed.
+    finished: Notify,
+}
+
+/// A claimed delivery, the slot it holds until its attempt is recorded, and
+/// where it goes (or why it cannot go).
+struct Job {
+    delivery: Claimed,
+    slot: OwnedSemaphorePermit,
+    to: Result<(Arc<AppSigner>, reqwest::Url), String>,
+}
+
+/// A job after signing: the URL and the token to POST, or why not.
+struct Signed {
+    delivery: Claimed,
+    slot: OwnedSemaphorePermit,
+    post: Result<(reqwest::Url, String), String>,
 }
 
 impl Dispatcher {
@@ -82,9 +103,19 @@ impl Dispatcher {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client builds");
+        let urls = apps
+            .iter()
+            .filter_map(|(id, app)| {
+                let url = app.webhook_url.as_deref()?;
+                let parsed = reqwest::Url::parse(url)
+                    .map_err(|e| format!("app {id} webhook_url {url:?} is not a URL: {e}"));
+                Some((id.clone(), parsed))
+            })
+            .collect();
         Dispatcher {
             store,
             apps,
+            urls,
             client,
             settings,
             wake,
@@ -92,66 +123,76 @@ impl Dispatcher {
                 SignOn::Threads => Some(SigningPool::start()),
                 SignOn::Workers => None,
             },
+            runs: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            finished: Notify::new(),
         }
     }
 
     /// Runs until `shutdown` turns true; in-flight attempts finish first, and
     /// what is not yet claimed stays queued in the database.
     ///
-    /// Up to `batch_size` attempts are in flight at once; a slot freed by one
-    /// finished attempt is refilled at once, so one slow receiver does not hold
-    /// back the others.
+    /// Up to `batch_size` attempts are in flight at once, each holding a slot
+    /// until its attempt is recorded; a freed slot is refilled soon after, so
+    /// one slow receiver does not hold back the others.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let this = Arc::new(self);
-        let capacity = this.settings.batch_size.max(1) as usize;
-        let mut in_flight = JoinSet::new();
-        let mut gather_until = None;
+        let capacity = this.settings.batch_size.clamp(1, i64::from(u32::MAX >> 3)) as u32;
+        let slots = Arc::new(Semaphore::new(capacity as usize));
+        let gather = capacity.div_ceil(4);
         loop {
-            while let Some(done) = in_flight.try_join_next() {
-                log_task_failure(done);
-            }
             if *shutdown.borrow() {
                 break;
             }
-            let free = capacity - in_flight.len();
-            if free == 0 {
-                tokio::select! {
-                    Some(done) = in_flight.join_next() => log_task_failure(done),
-                    _ = shutdown.changed() => {}
-                }
-                continue;
-            }
+            let mut held = tokio::select! {
+                slot = slots.clone().acquire_owned() => slot.expect("the slots are never closed"),
+                _ = shutdown.changed() => continue,
+            };
             // A claim per freed slot would cost a statement per delivery: let a
             // quarter of the slots free up first, but only briefly, so a slow
             // receiver holding the rest delays nobody.
-            if free < capacity.div_ceil(4) && !in_flight.is_empty() {
-                let until = *gather_until.get_or_insert_with(|| Instant::now() + CLAIM_GATHER);
-                if Instant::now() < until {
-                    tokio::select! {
-                        Some(done) = in_flight.join_next() => log_task_failure(done),
-                        _ = tokio::time::sleep_until(until.into()) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                    continue;
+            if 1 + (slots.available_permits() as u32) < gather {
+                let more = tokio::time::timeout(
+                    CLAIM_GATHER,
+                    slots.clone().acquire_many_owned(gather - 1),
+                );
+                if let Ok(more) = more.await {
+                    held.merge(more.expect("the slots are never closed"));
                 }
             }
-            gather_until = None;
-            match this.claim(free as i64).await {
+            let rest = slots.available_permits() as u32;
+            if rest > 0 {
+                if let Ok(rest) = slots.clone().try_acquire_many_owned(rest) {
+                    held.merge(rest);
+                }
+            }
+            match this.claim(held.num_permits() as i64).await {
                 Ok(claimed) if claimed.is_empty() => {
+                    drop(held);
+                    let busy = slots.available_permits() < capacity as usize;
                     tokio::select! {
                         _ = this.wake.notified() => {}
                         _ = tokio::time::sleep(this.settings.poll_interval) => {}
                         _ = shutdown.changed() => {}
-                        Some(done) = in_flight.join_next(), if !in_flight.is_empty() => log_task_failure(done),
+                        _ = this.finished.notified(), if busy => {}
                     }
                 }
                 Ok(claimed) => {
-                    for delivery in claimed {
+                    let jobs: Vec<Job> = claimed
+                        .into_iter()
+                        .map(|delivery| Job {
+                            to: this.destination(&delivery),
+                            slot: held.split(1).expect("a slot per claimed delivery"),
+                            delivery,
+                        })
+                        .collect();
+                    drop(held);
+                    for run in into_runs(jobs, this.runs) {
                         let this = Arc::clone(&this);
-                        in_flight.spawn(async move { this.deliver(delivery).await });
+                        tokio::spawn(async move { this.deliver_run(run).await });
                     }
                 }
                 Err(e) => {
+                    drop(held);
                     tracing::warn!(error = %format!("{e:#}"), "claiming webhook deliveries failed; retrying shortly");
                     tokio::select! {
                         _ = tokio::time::sleep(this.settings.poll_interval) => {}
@@ -160,9 +201,8 @@ impl Dispatcher {
                 }
             }
         }
-        while let Some(done) = in_flight.join_next().await {
-            log_task_failure(done);
-        }
+        // Every attempt in flight holds a slot until it is recorded.
+        let _ = slots.acquire_many(capacity).await;
     }
 
     async fn claim(&self, limit: i64) -> anyhow::Result<Vec<Claimed>> {
@@ -171,9 +211,69 @@ impl Dispatcher {
         Ok(self.store.claim_deliveries(now, lease_until, limit).await?)
     }
 
-    async fn deliver(&self, delivery: Claimed) -> anyhow::Result<()> {
+    /// The app and URL a delivery goes to, or why it cannot be sent.
+    fn destination(&self, delivery: &Claimed) -> Result<(Arc<AppSigner>, reqwest::Url), String> {
+        let app = self
+            .apps
+            .get(&delivery.app_id)
+            .ok_or_else(|| format!("app {} is no longer configured", delivery.app_id))?;
+        let url = self
+            .urls
+            .get(&delivery.app_id)
+            .ok_or_else(|| format!("app {} has no webhook_url", delivery.app_id))?
+            .clone()?;
+        Ok((Arc::clone(app), url))
+    }
+
+    /// Signs a run of deliveries back to back, then sends and records each on
+    /// its own. Signing them together keeps the RSA code and keys in the
+    /// core's caches and costs one handoff to a signing thread per run.
+    async fn deliver_run(self: Arc<Self>, mut run: Vec<Job>) {
+        for job in &mut run {
+            if let Ok((app, _)) = &job.to {
+                if let Err(e) = app.ready().await {
+                    job.to = Err(format!("loading the signing key failed: {e:#}"));
+                }
+            }
+        }
+        let now_secs = now_micros() / 1_000_000;
+        let signed = match &self.signing {
+            Some(pool) => match pool.run(move || sign_run(run, now_secs)).await {
+                Ok(signed) => signed,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "a run of webhooks was not signed; their leases will run out and they will be claimed again");
+                    return;
+                }
+            },
+            None => sign_run(run, now_secs),
+        };
+        for job in signed {
+            let this = Arc::clone(&self);
+            tokio::spawn(async move {
+                let Signed {
+                    delivery,
+                    slot,
+                    post,
+                } = job;
+                if let Err(e) = this.deliver(&delivery, post).await {
+                    tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
+                }
+                drop(slot);
+                this.finished.notify_one();
+            });
+        }
+    }
+
+    async fn deliver(
+        &self,
+        delivery: &Claimed,
+        post: Result<(reqwest::Url, String), String>,
+    ) -> anyhow::Result<()> {
         let started = Instant::now();
-        let outcome = self.attempt(&delivery).await;
+        let outcome = match post {
+            Ok((url, token)) => self.attempt(delivery, url, token).await,
+            Err(e) => Outcome::failed(e),
+        };
         let attempt = Attempt {
             status_code: outcome.status.map(i64::from),
             error: outcome.error,
@@ -192,30 +292,11 @@ impl Dispatcher {
                 unit,
             )
         };
-        self.store.finish_attempt(&delivery, attempt, after).await?;
+        self.store.finish_attempt(delivery, attempt, after).await?;
         Ok(())
     }
 
-    async fn attempt(&self, delivery: &Claimed) -> Outcome {
-        let Some(app) = self.apps.get(&delivery.app_id).cloned() else {
-            return Outcome::failed(format!("app {} is no longer configured", delivery.app_id));
-        };
-        let Some(url) = app.webhook_url.clone() else {
-            return Outcome::failed(format!("app {} has no webhook_url", delivery.app_id));
-        };
-        if let Err(e) = app.ready().await {
-            return Outcome::failed(format!("loading the signing key failed: {e:#}"));
-        }
-        let event = delivery.event.clone();
-        let now_secs = now_micros() / 1_000_000;
-        let signed = match &self.signing {
-            Some(pool) => pool.sign(app, event, now_secs).await,
-            None => app.sign(&event, now_secs),
-        };
-        let token = match signed {
-            Ok(token) => token,
-            Err(e) => return Outcome::failed(format!("signing failed: {e:#}")),
-        };
+    async fn attempt(&self, delivery: &Claimed, url: reqwest::Url, token: String) -> Outcome {
         // Sending must end inside the lease, or another instance could claim
         // this delivery and send it at the same time.
         let must_end_by =
@@ -227,7 +308,7 @@ impl Dispatcher {
         }
         let response = self
             .client
-            .post(&url)
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "text/plain")
             .body(token)
             .send()
@@ -254,14 +335,30 @@ impl Dispatcher {
     }
 }
 
-fn log_task_failure(done: Result<anyhow::Result<()>, tokio::task::JoinError>) {
-    match done {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed")
-        }
-        Err(e) => tracing::error!(error = %e, "a webhook delivery task failed"),
+/// Signs each job's event as its app's webhook JWT, one after another.
+fn sign_run(run: Vec<Job>, now_secs: i64) -> Vec<Signed> {
+    run.into_iter()
+        .map(|job| Signed {
+            post: job.to.and_then(|(app, url)| {
+                app.sign(&job.delivery.event, now_secs)
+                    .map(|token| (url, token))
+                    .map_err(|e| format!("signing failed: {e:#}"))
+            }),
+            delivery: job.delivery,
+            slot: job.slot,
+        })
+        .collect()
+}
+
+/// Splits `jobs` into at most `runs` runs of nearly equal length, in order.
+fn into_runs<T>(jobs: Vec<T>, runs: usize) -> Vec<Vec<T>> {
+    let size = jobs.len().div_ceil(runs.max(1)).max(1);
+    let mut jobs = jobs.into_iter().peekable();
+    let mut out = Vec::with_capacity(runs);
+    while jobs.peek().is_some() {
+        out.push(jobs.by_ref().take(size).collect());
     }
+    out
 }
 
 struct Outcome {
@@ -279,5 +376,28 @@ impl Outcome {
             error: Some(error),
             body: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::into_runs;
+
+    #[test]
+    fn runs_split_a_claim_evenly_and_keep_its_order() {
+        assert_eq!(
+            into_runs((1..=5).collect(), 2),
+            vec![vec![1, 2, 3], vec![4, 5]]
+        );
+        assert_eq!(
+            into_runs((1..=4).collect(), 2),
+            vec![vec![1, 2], vec![3, 4]]
+        );
+        assert_eq!(into_runs(vec![1], 2), vec![vec![1]]);
+        assert_eq!(into_runs((1..=3).collect(), 1), vec![vec![1, 2, 3]]);
+        assert_eq!(
+            into_runs((1..=7).collect(), 3),
+            vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]
+        );
     }
 }

@@ -2,14 +2,9 @@
 //! dispatcher's main cost; a thread per delivery in flight (as tokio's blocking
 //! pool gives) would have the cores switching between signatures, and a
 //! thread woken per signature pays a context switch each time. These threads
-//! take the next signature as soon as one is done.
-
-use std::sync::Arc;
+//! take the next run of signatures as soon as one is done.
 
 use tokio::sync::oneshot;
-
-use super::signer::AppSigner;
-use crate::store::EventRow;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -36,22 +31,20 @@ impl SigningPool {
         SigningPool { jobs }
     }
 
-    /// The event signed as `app`'s webhook JWT.
-    pub async fn sign(
+    /// Runs `work` (a run of signatures) on the next free signing thread.
+    pub async fn run<T: Send + 'static>(
         &self,
-        app: Arc<AppSigner>,
-        event: EventRow,
-        now_secs: i64,
-    ) -> anyhow::Result<String> {
-        let (done, signed) = oneshot::channel();
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (done, result) = oneshot::channel();
         self.jobs
             .send(Box::new(move || {
-                let _ = done.send(app.sign(&event, now_secs));
+                let _ = done.send(work());
             }))
             .await
             .map_err(|_| anyhow::anyhow!("the signing threads have stopped"))?;
-        signed
+        result
             .await
-            .map_err(|_| anyhow::anyhow!("a signing thread dropped its job"))?
+            .map_err(|_| anyhow::anyhow!("a signing thread dropped its job"))
     }
 }
