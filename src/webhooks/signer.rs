@@ -10,8 +10,10 @@ use base64::Engine as _;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
+use serde::ser::SerializeMap as _;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use crate::config::AppConfig;
@@ -117,8 +119,9 @@ impl AppSigner {
 
     /// The JWT body Wix POSTs for `event`. CPU-heavy: call off the async runtime.
     pub fn sign(&self, event: &EventRow, now_secs: i64) -> anyhow::Result<String> {
+        let data = serde_json::to_string(&Envelope { app: self, event })?;
         let claims = Claims {
-            data: envelope(self, event).to_string(),
+            data,
             iat: now_secs,
             exp: now_secs + TOKEN_LIFETIME_SECS,
             iss: "wix.com",
@@ -164,33 +167,96 @@ fn generate() -> anyhow::Result<(String, String)> {
 }
 
 /// The decoded `data` claim: event type, instance, identity and the DomainEvent,
-/// the last two as JSON strings, as Wix nests them.
-pub fn envelope(app: &AppSigner, event: &EventRow) -> Value {
-    let body: Value = serde_json::from_str(&event.body).unwrap_or(Value::Null);
-    let mut domain = json!({
-        "id": event.id,
-        "entityFqdn": "wix.ecom.v1.checkout_template",
-        "slug": event.slug,
-        "entityId": event.entity_id,
-        "eventTime": rfc3339(event.event_time),
-        "triggeredByAnonymizeRequest": false,
-        "entityEventSequence": event.seq.to_string(),
-    });
-    // Both forms: the object is what @wix/sdk reads, the string what the REST docs show.
-    let (key, object, string) = match event.slug.as_str() {
-        "created" => ("createdEvent", "entity", "entityAsJson"),
-        "updated" => ("updatedEvent", "currentEntity", "currentEntityAsJson"),
-        "deleted" => ("deletedEvent", "deletedEntity", "deletedEntityAsJson"),
-        _ => ("actionEvent", "body", "bodyAsJson"),
-    };
-    domain[key] = json!({ object: body, string: event.body });
-    json!({
-        "eventType": format!("wix.ecom.v1.checkout_template_{}", event.slug),
-        "instanceId": app.instance_id(&event.site_id),
-        "identity": json!({"identityType": "APP", "appId": app.app_id}).to_string(),
-        "data": domain.to_string(),
-        "accountInfo": {"siteId": event.site_id},
-    })
+/// the last two as JSON strings, as Wix nests them. Written straight to JSON: the stored body is spliced in as it
+/// is, never parsed into a tree and printed again.
+struct Envelope<'a> {
+    app: &'a AppSigner,
+    event: &'a EventRow,
+}
+
+impl Serialize for Envelope<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (app, event) = (self.app, self.event);
+        let domain =
+            serde_json::to_string(&DomainEvent(event)).map_err(serde::ser::Error::custom)?;
+        let identity = format!(
+            r#"{{"identityType":"APP","appId":{}}}"#,
+            Value::from(app.app_id.as_str())
+        );
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry(
+            "eventType",
+            &format_args!("wix.ecom.v1.checkout_template_{}", event.slug),
+        )?;
+        m.serialize_entry("instanceId", &app.instance_id(&event.site_id))?;
+        m.serialize_entry("identity", &identity)?;
+        m.serialize_entry("data", &domain)?;
+        m.serialize_entry(
+            "accountInfo",
+            &AccountInfo {
+                site_id: &event.site_id,
+            },
+        )?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountInfo<'a> {
+    site_id: &'a str,
+}
+
+/// The DomainEvent, with its body in both forms: the object is what @wix/sdk
+/// reads, the string what the REST docs show.
+struct DomainEvent<'a>(&'a EventRow);
+
+impl Serialize for DomainEvent<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let event = self.0;
+        let (key, object, string) = match event.slug.as_str() {
+            "created" => ("createdEvent", "entity", "entityAsJson"),
+            "updated" => ("updatedEvent", "currentEntity", "currentEntityAsJson"),
+            "deleted" => ("deletedEvent", "deletedEntity", "deletedEntityAsJson"),
+            _ => ("actionEvent", "body", "bodyAsJson"),
+        };
+        let null = RawValue::NULL;
+        let raw: &RawValue = serde_json::from_str(&event.body).unwrap_or(null);
+        let mut m = s.serialize_map(Some(8))?;
+        m.serialize_entry("id", &event.id)?;
+        m.serialize_entry("entityFqdn", "wix.ecom.v1.checkout_template")?;
+        m.serialize_entry("slug", &event.slug)?;
+        m.serialize_entry("entityId", &event.entity_id)?;
+        m.serialize_entry("eventTime", &rfc3339(event.event_time))?;
+        m.serialize_entry("triggeredByAnonymizeRequest", &false)?;
+        m.serialize_entry("entityEventSequence", &event.seq.to_string())?;
+        m.serialize_entry(
+            key,
+            &Body {
+                object,
+                raw,
+                string,
+                text: &event.body,
+            },
+        )?;
+        m.end()
+    }
+}
+
+struct Body<'a> {
+    object: &'static str,
+    raw: &'a RawValue,
+    string: &'static str,
+    text: &'a str,
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry(self.object, self.raw)?;
+        m.serialize_entry(self.string, self.text)?;
+        m.end()
+    }
 }
 
 #[cfg(test)]
