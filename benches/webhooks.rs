@@ -3,7 +3,7 @@
 //! this machine's own RSA-2048 signing rate (`openssl speed rsa2048`).
 //!
 //! `cargo bench --bench webhooks` (BENCH_ENGINES=sqlite|postgres to pick one;
-//! BENCH_EVENTS sets the backlog size).
+//! BENCH_EVENTS sets the backlog size, 10,000 by default).
 
 mod common;
 
@@ -184,7 +184,8 @@ async fn latency(engine: Engine, dir: &std::path::Path, rate: u64, seconds: u64)
     ms
 }
 
-/// Signs per second of the emulator's own signer (envelope + RS256 JWT) on one thread.
+/// Signs per second of the emulator's own signer (envelope + RS256 JWT) on one
+/// thread, after a warm-up.
 async fn signer_rate(dir: &std::path::Path) -> f64 {
     let key = dir.join("bench-key.pem");
     let made = std::process::Command::new("openssl")
@@ -220,7 +221,10 @@ async fn signer_rate(dir: &std::path::Path) -> f64 {
         body: json!({"id": "x", "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]}).to_string(),
         event_time: 0,
     };
-    let n = 1000;
+    for _ in 0..200 {
+        std::hint::black_box(signer.sign(&event, 0).unwrap());
+    }
+    let n = 2000;
     let started = Instant::now();
     for _ in 0..n {
         std::hint::black_box(signer.sign(&event, 0).unwrap());
@@ -228,30 +232,54 @@ async fn signer_rate(dir: &std::path::Path) -> f64 {
     n as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The machine's RSA-2048 signing rate per core, by `openssl speed`: one core
+/// signing while the other cores idle, and every core signing at once.
+#[derive(Clone, Copy)]
+struct RsaRate {
+    one_core: f64,
+    all_cores: f64,
+}
+
+impl RsaRate {
+    fn measure(cores: usize) -> Option<RsaRate> {
+        Some(RsaRate {
+            one_core: openssl_rsa2048_signs_per_core(1)?,
+            all_cores: openssl_rsa2048_signs_per_core(cores)?,
+        })
+    }
+
+    /// The mean of two measurements, taken before and after a run, so a
+    /// machine whose speed drifts is compared with itself.
+    fn around(before: Option<RsaRate>, after: Option<RsaRate>) -> Option<RsaRate> {
+        let (b, a) = (before?, after?);
+        Some(RsaRate {
+            one_core: (b.one_core + a.one_core) / 2.0,
+            all_cores: (b.all_cores + a.all_cores) / 2.0,
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let events: usize = std::env::var("BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
+        .unwrap_or(10_000);
     let dir = std::env::temp_dir().join(format!("ct-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let openssl = openssl_rsa2048_signs_per_second();
 
     println!("webhook dispatch ({cores} cores)");
-    match openssl {
-        Some(rate) => println!("  openssl speed rsa2048: {rate:.0} signs/s per core"),
-        None => println!("  openssl speed rsa2048: openssl not found"),
-    }
     println!(
-        "  the emulator's signer (envelope + RS256 JWT) alone: {:.0} signs/s per core",
+        "  the emulator's signer (envelope + RS256 JWT) alone: {:.0} signs/s on one thread",
         signer_rate(&dir).await
     );
     for engine in Engine::selected() {
+        let before = RsaRate::measure(cores);
         let t = throughput(engine, &dir, events).await;
+        let rsa = RsaRate::around(before, RsaRate::measure(cores));
         let per_core = t.per_second / t.cores.max(0.01);
-        print!(
+        println!(
             "  {:<10} drain {} events: {:.0} events/s, dispatcher using {:.2} cores = {:.0} events/s per core",
             engine.name(),
             t.events,
@@ -259,9 +287,17 @@ async fn main() {
             t.cores,
             per_core
         );
-        match openssl {
-            Some(rate) => println!(" ({:.2} × openssl signs/s per core)", per_core / rate),
-            None => println!(),
+        match rsa {
+            Some(rsa) => println!(
+                "  {:<10} openssl speed rsa2048 around the drain: {:.0} signs/s on one core ({:.2} × per core), \
+                 {:.0} per core with all {cores} signing ({:.2} × per core)",
+                engine.name(),
+                rsa.one_core,
+                per_core / rsa.one_core,
+                rsa.all_cores,
+                per_core / rsa.all_cores,
+            ),
+            None => println!("  {:<10} openssl speed rsa2048: openssl not found", engine.name()),
         }
         let ms = latency(engine, &dir, 200, 5).await;
         println!(
