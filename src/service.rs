@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, Result};
-use crate::model::checkout::{self, NewCheckout};
+use crate::model::checkout::{CheckoutShape, NewCheckout};
 use crate::model::template::{new_template, Doc, Patch};
 use crate::query::Plan;
 use crate::state::{AppState, Site};
@@ -190,23 +190,26 @@ enum Made {
 }
 
 async fn make_checkout(state: &AppState, site: &Site, template_id: &str) -> Result<Made> {
+    let id = crate::model::new_id();
+    let purchase_flow_id = uuid::Uuid::new_v4().to_string();
     let new = NewCheckout {
-        id: crate::model::new_id(),
-        purchase_flow_id: uuid::Uuid::new_v4().to_string(),
+        id: &id,
+        purchase_flow_id: &purchase_flow_id,
         created_date: &rfc3339(now_micros()),
-        currency: &site.currency,
     };
     let outcome = state
         .store
-        .create_checkout(&site.id, template_id, |template| {
-            checkout::build(template, &state.pricing, &new)
+        .create_checkout(&site.id, template_id, &id, |template| {
+            let shape = template
+                .checkout_shape(|doc| CheckoutShape::of(doc, &state.pricing, &site.currency))?;
+            Ok(shape.fill(&new))
         })
         .await?;
     Ok(match outcome {
-        CheckoutOutcome::Created { .. } => Made::Checkout(CreatedCheckout {
-            checkout_url: site.checkout_url(&new.id),
-            checkout_id: new.id,
-            purchase_flow_id: new.purchase_flow_id,
+        CheckoutOutcome::Created => Made::Checkout(CreatedCheckout {
+            checkout_url: site.checkout_url(&id),
+            checkout_id: id,
+            purchase_flow_id,
         }),
         CheckoutOutcome::Inactive => Made::Inactive,
         CheckoutOutcome::NotFound => Made::NotFound,

@@ -38,14 +38,107 @@ impl Pricing {
 /// Ids and time of a new checkout, chosen by the caller so the same values go to
 /// the database row, the response and the webhook.
 pub struct NewCheckout<'a> {
-    pub id: String,
-    pub purchase_flow_id: String,
+    pub id: &'a str,
+    pub purchase_flow_id: &'a str,
     pub created_date: &'a str,
-    pub currency: &'a str,
 }
 
-pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc> {
-    let currency = new.currency;
+/// A template's checkout as JSON with gaps for what each checkout has of its
+/// own: its id, purchase flow id, creation time and line item ids. Everything
+/// else (prices, line items, discounts) is the same for every checkout made
+/// from one version of a template, so it is worked out once, and a click only
+/// fills the gaps in instead of building and printing a JSON tree.
+#[derive(Debug)]
+pub struct CheckoutShape {
+    /// The JSON text around the gaps: one piece more than there are gaps.
+    pieces: Vec<Box<str>>,
+    gaps: Vec<Gap>,
+    lines: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gap {
+    Id,
+    PurchaseFlowId,
+    CreatedDate,
+    LineId(usize),
+}
+
+impl CheckoutShape {
+    pub fn of(template: &Doc, pricing: &Pricing, currency: &str) -> Result<CheckoutShape> {
+        // Gaps are strings holding a random token, which no template contains.
+        let marker = uuid::Uuid::new_v4().simple().to_string();
+        let checkout = build(template, pricing, currency, &marker)?;
+        let json = serde_json::to_string(&checkout).map_err(anyhow::Error::from)?;
+        Ok(CheckoutShape::split(&json, &marker))
+    }
+
+    fn split(json: &str, marker: &str) -> CheckoutShape {
+        let (mut pieces, mut gaps, mut lines) = (Vec::new(), Vec::new(), 0);
+        let mut rest = json;
+        while let Some(at) = rest.find(marker) {
+            pieces.push(rest[..at].into());
+            let after = &rest[at + marker.len()..];
+            let end = after.find('"').expect("a gap is a whole JSON string");
+            let gap = match &after[..end] {
+                GAP_ID => Gap::Id,
+                GAP_FLOW => Gap::PurchaseFlowId,
+                GAP_DATE => Gap::CreatedDate,
+                tag => Gap::LineId(
+                    tag.strip_prefix(GAP_LINE)
+                        .and_then(|n| n.parse().ok())
+                        .expect("the gaps are the ones build() leaves"),
+                ),
+            };
+            if let Gap::LineId(i) = gap {
+                lines = lines.max(i + 1);
+            }
+            gaps.push(gap);
+            rest = &after[end..];
+        }
+        pieces.push(rest.into());
+        CheckoutShape {
+            pieces,
+            gaps,
+            lines,
+        }
+    }
+
+    /// The checkout's JSON with `new`'s ids and time, and new line item ids.
+    pub fn fill(&self, new: &NewCheckout) -> String {
+        let line_ids: Vec<uuid::Uuid> = (0..self.lines).map(|_| uuid::Uuid::new_v4()).collect();
+        let length = self.pieces.iter().map(|p| p.len()).sum::<usize>()
+            + self.gaps.len() * uuid::fmt::Hyphenated::LENGTH.max(new.created_date.len());
+        let mut json = String::with_capacity(length);
+        let mut uuid = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        for (piece, gap) in self.pieces.iter().zip(&self.gaps) {
+            json.push_str(piece);
+            json.push_str(match gap {
+                Gap::Id => new.id,
+                Gap::PurchaseFlowId => new.purchase_flow_id,
+                Gap::CreatedDate => new.created_date,
+                Gap::LineId(i) => line_ids[*i].hyphenated().encode_lower(&mut uuid),
+            });
+        }
+        json.push_str(self.pieces.last().expect("one piece more than gaps"));
+        json
+    }
+}
+
+const GAP_ID: &str = ":id";
+const GAP_FLOW: &str = ":purchaseFlowId";
+const GAP_DATE: &str = ":createdDate";
+const GAP_LINE: &str = ":line";
+
+/// The checkout `template` makes, with each gap a string of `marker` and the
+/// gap's name.
+fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Result<Doc> {
+    let gap = |name: &str| json!(format!("{marker}{name}"));
+    let mut lines = 0;
+    let mut line_id = || {
+        lines += 1;
+        gap(&format!("{GAP_LINE}{}", lines - 1))
+    };
     let mut prices = Prices::new(currency);
     let mut line_items = Vec::new();
     let mut subtotal = Decimal::ZERO;
@@ -86,7 +179,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         let total = unit * Decimal::from(quantity);
         subtotal += total;
 
-        let mut line = priced_line(quantity, unit, full, total, &mut prices);
+        let mut line = priced_line(line_id(), quantity, unit, full, total, &mut prices);
         line.insert("catalogReference".into(), reference);
         insert_some(&mut line, "productName", name);
         if let Some(o) = overrides {
@@ -155,7 +248,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
         let total = unit * Decimal::from(quantity);
         subtotal += total;
 
-        let mut line = priced_line(quantity, unit, full, total, &mut prices);
+        let mut line = priced_line(line_id(), quantity, unit, full, total, &mut prices);
         for field in [
             "catalogReference",
             "productName",
@@ -210,7 +303,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     });
 
     let mut checkout = Map::new();
-    checkout.insert("id".into(), json!(new.id));
+    checkout.insert("id".into(), gap(GAP_ID));
     checkout.insert("lineItems".into(), Value::Array(line_items));
     checkout.insert("conversionCurrency".into(), json!(currency));
     checkout.insert("priceSummary".into(), summary.clone());
@@ -227,13 +320,13 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
     checkout.insert("buyerLanguage".into(), json!("en"));
     checkout.insert("completed".into(), json!(false));
     checkout.insert("taxIncludedInPrice".into(), json!(false));
-    checkout.insert("createdDate".into(), json!(new.created_date));
-    checkout.insert("updatedDate".into(), json!(new.created_date));
+    checkout.insert("createdDate".into(), gap(GAP_DATE));
+    checkout.insert("updatedDate".into(), gap(GAP_DATE));
     checkout.insert("payNow".into(), summary);
     checkout.insert("payLater".into(), zero_summary);
     checkout.insert("additionalFees".into(), json!([]));
     checkout.insert("violations".into(), json!([]));
-    checkout.insert("purchaseFlowId".into(), json!(new.purchase_flow_id));
+    checkout.insert("purchaseFlowId".into(), gap(GAP_FLOW));
     checkout.insert("customSettings".into(), custom_settings(template));
     insert_some(
         &mut checkout,
@@ -250,6 +343,7 @@ pub fn build(template: &Doc, pricing: &Pricing, new: &NewCheckout) -> Result<Doc
 }
 
 fn priced_line(
+    id: Value,
     quantity: i64,
     unit: Decimal,
     full: Decimal,
@@ -257,7 +351,7 @@ fn priced_line(
     prices: &mut Prices,
 ) -> Map<String, Value> {
     let mut line = Map::new();
-    line.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+    line.insert("id".into(), id);
     line.insert("quantity".into(), json!(quantity));
     line.insert("price".into(), prices.of(unit));
     line.insert("lineItemPrice".into(), prices.of(total));
@@ -345,5 +439,63 @@ fn decimal_at(o: &Map<String, Value>, key: &str) -> Option<Decimal> {
 fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
         map.insert(key.into(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template() -> Doc {
+        let doc = json!({
+            "customLineItems": [
+                {"quantity": 2, "price": "5.50", "productName": {"original": "A \"quoted\" name"}},
+                {"quantity": 1, "price": "3", "productName": {"original": "B"}},
+            ],
+            "couponCode": "SALE",
+        });
+        serde_json::from_value(doc).unwrap()
+    }
+
+    fn filled(shape: &CheckoutShape, id: &str) -> Value {
+        let json = shape.fill(&NewCheckout {
+            id,
+            purchase_flow_id: "flow-1",
+            created_date: "2026-01-02T03:04:05.678Z",
+        });
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn each_fill_has_its_own_ids_and_the_same_prices() {
+        let shape = CheckoutShape::of(&template(), &Pricing::default(), "USD").unwrap();
+        let (a, b) = (filled(&shape, "id-a"), filled(&shape, "id-b"));
+        assert_eq!(a["id"], "id-a");
+        assert_eq!(b["id"], "id-b");
+        assert_eq!(a["purchaseFlowId"], "flow-1");
+        assert_eq!(a["createdDate"], "2026-01-02T03:04:05.678Z");
+        assert_eq!(a["updatedDate"], a["createdDate"]);
+        assert_eq!(a["priceSummary"]["subtotal"]["amount"], "14");
+        assert_eq!(a["priceSummary"], b["priceSummary"]);
+        assert_eq!(
+            a["lineItems"][0]["productName"]["original"],
+            "A \"quoted\" name"
+        );
+
+        let ids = |c: &Value| -> Vec<String> {
+            c["lineItems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (ids_a, ids_b) = (ids(&a), ids(&b));
+        assert_eq!(ids_a.len(), 2);
+        assert_ne!(ids_a[0], ids_a[1]);
+        assert!(ids_a.iter().all(|id| !ids_b.contains(id)));
+        assert!(ids_a.iter().all(|id| uuid::Uuid::parse_str(id).is_ok()));
+        assert_eq!(a["appliedDiscounts"][0]["lineItemIds"], json!(ids_a));
+        assert!(!a.to_string().contains(":line"));
     }
 }

@@ -1,22 +1,19 @@
 use tracing::instrument;
 
-use super::clicks::ClickWrite;
+use super::clicks::{CachedTemplate, ClickWrite};
 use super::{now_micros, Store};
 use crate::error::Result;
-use crate::model::template::Doc;
 
 pub enum CheckoutOutcome {
-    /// `checkout` is the stored checkout JSON.
-    Created {
-        checkout: Doc,
-    },
+    Created,
     Inactive,
     NotFound,
 }
 
 impl Store {
     /// Creates a checkout from a template: the checkout row and the template's
-    /// `used` event commit together. `build` turns the template into the checkout.
+    /// `used` event commit together. `build` turns the template into the
+    /// checkout's JSON, whose id is `checkout_id`.
     ///
     /// The template comes from memory when it can; the write only lands if the
     /// template still has that version, else it is read afresh and built again.
@@ -25,7 +22,8 @@ impl Store {
         &self,
         site_id: &str,
         template_id: &str,
-        build: impl Fn(&Doc) -> Result<Doc>,
+        checkout_id: &str,
+        build: impl Fn(&CachedTemplate) -> Result<String>,
     ) -> Result<CheckoutOutcome> {
         let mut fresh = false;
         loop {
@@ -40,12 +38,7 @@ impl Store {
                 fresh = true;
                 continue;
             }
-            let checkout = build(&template.doc)?;
-            let checkout_json = serde_json::to_string(&checkout).map_err(anyhow::Error::from)?;
-            let checkout_id = checkout["id"]
-                .as_str()
-                .expect("checkouts have an id")
-                .to_string();
+            let checkout_json = build(&template)?;
             // Spliced rather than re-serialised: both halves are already JSON.
             let used = format!(
                 r#"{{"checkoutTemplate":{},"checkout":{checkout_json}}}"#,
@@ -56,7 +49,7 @@ impl Store {
                     site_id: site_id.to_string(),
                     template_id: template_id.to_string(),
                     version: template.version,
-                    checkout_id,
+                    checkout_id: checkout_id.to_string(),
                     checkout_json,
                     event_id: crate::model::new_id(),
                     used_json: used,
@@ -64,7 +57,7 @@ impl Store {
                 })
                 .await?;
             if written {
-                return Ok(CheckoutOutcome::Created { checkout });
+                return Ok(CheckoutOutcome::Created);
             }
             // Changed, deactivated or deleted since it was read: read it again.
             self.templates.forget(site_id, template_id);

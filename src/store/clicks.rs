@@ -6,7 +6,7 @@
 //! is answered only after the transaction holding it has committed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sqlx::Row as _;
 
@@ -14,6 +14,7 @@ use super::group::GroupWrite;
 use super::outbox::{enqueue_many, values, NewEvent, ROWS_PER_STATEMENT};
 use super::{Dialect, Store};
 use crate::error::Result;
+use crate::model::checkout::CheckoutShape;
 use crate::model::template::Doc;
 
 /// A template as the click needs it, shared by every click on it.
@@ -22,6 +23,22 @@ pub struct CachedTemplate {
     pub active: bool,
     pub json: Arc<str>,
     pub doc: Arc<Doc>,
+    /// The checkout this version makes, once a click has worked it out.
+    shape: OnceLock<CheckoutShape>,
+}
+
+impl CachedTemplate {
+    /// The checkout shape, from `work_out` on the first call.
+    pub fn checkout_shape(
+        &self,
+        work_out: impl FnOnce(&Doc) -> Result<CheckoutShape>,
+    ) -> Result<&CheckoutShape> {
+        if let Some(shape) = self.shape.get() {
+            return Ok(shape);
+        }
+        let shape = work_out(&self.doc)?;
+        Ok(self.shape.get_or_init(|| shape))
+    }
 }
 
 /// Templates by (site, id). Bounded by the JSON size it holds; when full it
@@ -117,6 +134,7 @@ impl Store {
             active: row.try_get::<String, _>(2)? == "ACTIVE",
             json: json.into(),
             doc: Arc::new(doc),
+            shape: OnceLock::new(),
         });
         self.templates.put(site_id, id, template.clone());
         Ok(Some(template))
