@@ -61,8 +61,20 @@ fn claim_sql(lock: &str) -> String {
          WHERE id IN (SELECT id FROM webhook_deliveries \
                       WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
                       ORDER BY next_attempt_at LIMIT $3{lock}) \
-         RETURNING id, event_seq, app_id, attempts, created_at"
+         RETURNING id, app_id, attempts, created_at, event_seq"
     )
+}
+
+/// A claimed delivery from a row of: id, app, attempts, created, then the event.
+fn claimed_at(r: &sqlx::any::AnyRow, lease_until: i64) -> Result<Claimed> {
+    Ok(Claimed {
+        id: r.try_get(0)?,
+        app_id: r.try_get(1)?,
+        attempt: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+        lease_until,
+        event: event_at(r, 4)?,
+    })
 }
 
 /// The event whose columns start at `first`: seq, id, site, entity, slug, body, time.
@@ -163,16 +175,7 @@ impl Store {
                     .fetch_all(&self.write)
                     .await?;
                 rows.iter()
-                    .map(|r| {
-                        Ok(Claimed {
-                            id: r.try_get(0)?,
-                            app_id: r.try_get(1)?,
-                            attempt: r.try_get(2)?,
-                            created_at: r.try_get(3)?,
-                            lease_until,
-                            event: event_at(r, 4)?,
-                        })
-                    })
+                    .map(|r| claimed_at(r, lease_until))
                     .collect::<Result<Vec<_>>>()?
             }
             Dialect::Sqlite => self.claim_sqlite(now, lease_until, limit).await?,
@@ -180,60 +183,22 @@ impl Store {
         Ok(claimed)
     }
 
-    /// SQLite cannot read from an `UPDATE … RETURNING`; the events are a second,
-    /// in-process, read.
+    /// SQLite cannot read from an `UPDATE … RETURNING`, but its RETURNING may
+    /// hold subqueries: the claim and its events are one statement, so one
+    /// trip to SQLite's worker thread.
     async fn claim_sqlite(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
-        let rows = sqlx::query(&claim_sql(""))
+        let event = ["id", "site_id", "entity_id", "slug", "body", "event_time"]
+            .map(|column| {
+                format!("(SELECT {column} FROM outbox_events e WHERE e.seq = webhook_deliveries.event_seq)")
+            })
+            .join(", ");
+        let rows = sqlx::query(&format!("{}, {event}", claim_sql("")))
             .bind(lease_until)
             .bind(now)
             .bind(limit)
             .fetch_all(&self.write)
             .await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut claimed = Vec::with_capacity(rows.len());
-        let mut seqs = Vec::with_capacity(rows.len());
-        for r in rows {
-            let seq: i64 = r.try_get(1)?;
-            seqs.push(seq);
-            claimed.push((
-                r.try_get(0)?,
-                seq,
-                r.try_get(2)?,
-                r.try_get::<i64, _>(3)?,
-                r.try_get(4)?,
-            ));
-        }
-        let events = self.events_by_seq(&seqs).await?;
-        Ok(claimed
-            .into_iter()
-            .filter_map(|(id, seq, app_id, attempt, created_at)| {
-                let event = events.iter().find(|e| e.seq == seq)?.clone();
-                Some(Claimed {
-                    id,
-                    app_id,
-                    attempt,
-                    created_at,
-                    lease_until,
-                    event,
-                })
-            })
-            .collect())
-    }
-
-    async fn events_by_seq(&self, seqs: &[i64]) -> Result<Vec<EventRow>> {
-        let placeholders: Vec<String> = (1..=seqs.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT seq, id, site_id, entity_id, slug, body, event_time FROM outbox_events WHERE seq IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for s in seqs {
-            query = query.bind(*s);
-        }
-        let rows = query.fetch_all(&self.write).await?;
-        rows.iter().map(|r| event_at(r, 0)).collect()
+        rows.iter().map(|r| claimed_at(r, lease_until)).collect()
     }
 
     /// Logs the attempt and moves the delivery on, in one transaction (shared
