@@ -286,6 +286,7 @@ async fn endpoints(engine: Engine, dir: &Path, report: &mut String) -> Vec<(Stri
         let mut cells = Vec::new();
         let mut errors = 0;
         for c in CONCURRENCY {
+            db.settle().await;
             let sampler = sample_rss(api.server.child.id());
             let load = wrk(&api.server.base, c, lua);
             peak_rss = peak_rss.max(sampler.stop());
@@ -428,6 +429,7 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
         if ids.len() < size {
             ids.extend(api.bulk(size - ids.len(), &template).await);
         }
+        db.settle().await;
         // Gets spread over the whole table, not one hot row.
         let sample: Vec<String> = ids
             .iter()
@@ -478,6 +480,7 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
     .unwrap();
     for items in [1usize, 10, 100, 300] {
         let id = api.create(template_with(items)).await;
+        db.settle().await;
         let click = wrk(
             &api.server.base,
             8,

@@ -109,6 +109,18 @@ impl Database {
         }
     }
 
+    /// On PostgreSQL, does now what autovacuum and a checkpoint would do after
+    /// earlier runs and seeding (vacuum, fresh statistics, the WAL written
+    /// out), so neither lands in the middle of the next run.
+    pub async fn settle(&self) {
+        if self.engine == Engine::Postgres {
+            let mut conn = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            for sql in ["VACUUM ANALYZE", "CHECKPOINT"] {
+                sqlx::query(sql).execute(&mut conn).await.unwrap();
+            }
+        }
+    }
+
     pub async fn drop_it(self) {
         match self.engine {
             Engine::Sqlite => {
