@@ -217,7 +217,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(handle) = dispatcher {
         let _ = handle.await;
     }
-    store.close().await;
+    state.store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -239,7 +239,7 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     let _ = stop.send(true);
     let _ = dispatcher.await;
-    store.close().await;
+    state.store.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,3 +1,4 @@
+use sqlx::Connection as _;
 use tracing::instrument;
 
 use super::clicks::{CachedTemplate, ClickWrite};
@@ -71,14 +72,15 @@ impl Store {
             sqlx::query_scalar("SELECT body FROM checkouts WHERE site_id = $1 AND id = $2")
                 .bind(site_id)
                 .bind(id)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.read.acquire().await?)
                 .await?,
         )
     }
 
     /// Deletes everything one site has, in one transaction.
     pub async fn reset_site(&self, site_id: &str) -> Result<Removed> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.acquire().await?;
+        let mut tx = conn.begin().await?;
         let of_site = "SELECT seq FROM outbox_events WHERE site_id = $1";
         sqlx::query(&format!(
             "DELETE FROM webhook_attempts WHERE delivery_id IN \
@@ -115,7 +117,9 @@ impl Store {
     /// Counts of rows per table, for the emulator's own endpoints and tests.
     pub async fn count(&self, table: Table) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {}", table.name());
-        Ok(sqlx::query_scalar(&sql).fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar(&sql)
+            .fetch_one(&mut *self.read.acquire().await?)
+            .await?)
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use sqlx::Row as _;
+use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::group::GroupWrite;
 use super::outbox::{enqueue_many, values, NewEvent, ROWS_PER_STATEMENT};
@@ -121,7 +121,7 @@ impl Store {
         )
         .bind(site_id)
         .bind(id)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.read.acquire().await?)
         .await?;
         let Some(row) = row else {
             self.templates.forget(site_id, id);
@@ -145,16 +145,25 @@ impl Store {
     pub async fn write_click(&self, write: ClickWrite) -> Result<bool> {
         match &self.groups {
             Some(groups) => groups.clicks.submit(write).await,
-            None => Ok(self.write_clicks(std::slice::from_ref(&write)).await?[0]),
+            None => {
+                let mut conn = self.write.acquire().await?;
+                Ok(self
+                    .write_clicks(&mut conn, std::slice::from_ref(&write))
+                    .await?[0])
+            }
         }
     }
 
     /// Writes a batch of clicks in one transaction; per click, whether it was
     /// written (its template still had the version it was built from).
-    pub(super) async fn write_clicks(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
+    pub(super) async fn write_clicks(
+        &self,
+        conn: &mut AnyConnection,
+        clicks: &[ClickWrite],
+    ) -> Result<Vec<bool>> {
         let written = match self.dialect {
-            Dialect::Postgres => self.write_clicks_postgres(clicks).await?,
-            Dialect::Sqlite => self.write_clicks_sqlite(clicks).await?,
+            Dialect::Postgres => self.write_clicks_postgres(conn, clicks).await?,
+            Dialect::Sqlite => self.write_clicks_sqlite(conn, clicks).await?,
         };
         if written.iter().any(|w| *w) {
             self.events_committed();
@@ -163,7 +172,11 @@ impl Store {
     }
 
     /// One statement, so one round trip and one commit for the whole batch.
-    async fn write_clicks_postgres(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
+    async fn write_clicks_postgres(
+        &self,
+        conn: &mut AnyConnection,
+        clicks: &[ClickWrite],
+    ) -> Result<Vec<bool>> {
         const CASTS: [&str; 9] = ["::int", "", "", "::bigint", "", "", "", "", "::bigint"];
         let apps = format!("${}", clicks.len() * CASTS.len() + 1);
         let sql = format!(
@@ -191,10 +204,7 @@ impl Store {
                 .bind(c.used_json.as_str())
                 .bind(c.time);
         }
-        let done = query
-            .bind(&*self.subscribers_json)
-            .fetch_all(&self.write)
-            .await?;
+        let done = query.bind(&*self.subscribers_json).fetch_all(conn).await?;
         let mut written = vec![false; clicks.len()];
         for row in done {
             written[row.try_get::<i32, _>(0)? as usize] = true;
@@ -204,8 +214,12 @@ impl Store {
 
     /// SQLite has no writing CTEs; its one writer runs the batch as one
     /// transaction of a few statements (each a round trip to its worker thread).
-    async fn write_clicks_sqlite(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
-        let mut tx = self.write.begin().await?;
+    async fn write_clicks_sqlite(
+        &self,
+        conn: &mut AnyConnection,
+        clicks: &[ClickWrite],
+    ) -> Result<Vec<bool>> {
+        let mut tx = conn.begin().await?;
         let mut templates: Vec<(&str, &str)> = clicks
             .iter()
             .map(|c| (c.site_id.as_str(), c.template_id.as_str()))
@@ -288,7 +302,7 @@ impl GroupWrite for Clicks {
     type Item = ClickWrite;
     type Output = bool;
 
-    async fn write(&self, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
-        self.0.write_clicks(clicks).await
+    async fn write(&self, conn: &mut AnyConnection, clicks: &[ClickWrite]) -> Result<Vec<bool>> {
+        self.0.write_clicks(conn, clicks).await
     }
 }

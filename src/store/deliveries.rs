@@ -2,11 +2,12 @@
 //! instances on one PostgreSQL) never send the same attempt at the same time.
 
 use serde_json::{json, Value};
-use sqlx::Row as _;
+use sqlx::{AnyConnection, Row as _};
 use tracing::instrument;
 
+use super::db::Kept;
 use super::group::GroupWrite;
-use super::outbox::{values, ROWS_PER_STATEMENT};
+use super::outbox::values;
 use super::{Dialect, Store};
 use crate::error::Result;
 
@@ -131,9 +132,32 @@ impl GroupWrite for Attempts {
     type Item = Finished;
     type Output = ();
 
-    async fn write(&self, finished: &[Finished]) -> Result<Vec<()>> {
-        self.0.write_attempts(finished).await?;
+    async fn write(&self, conn: &mut AnyConnection, finished: &[Finished]) -> Result<Vec<()>> {
+        self.0.write_attempts(conn, finished).await?;
         Ok(vec![(); finished.len()])
+    }
+}
+
+/// Claims deliveries on a connection kept between claims where that holds up
+/// no one.
+pub struct Claimer {
+    store: Store,
+    conn: Kept,
+}
+
+impl Claimer {
+    /// Claims up to `limit` due deliveries, leasing them until `lease_until`.
+    pub async fn claim(&mut self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
+        let claimed = match self.conn.get().await {
+            Ok(conn) => {
+                self.store
+                    .claim_deliveries(conn, now, lease_until, limit)
+                    .await
+            }
+            Err(e) => Err(e.into()),
+        };
+        self.conn.done(claimed.is_ok());
+        claimed
     }
 }
 
@@ -150,10 +174,19 @@ pub struct LogFilter {
 }
 
 impl Store {
+    /// What the dispatcher claims deliveries with, batch after batch.
+    pub fn claimer(&self) -> Claimer {
+        Claimer {
+            store: self.clone(),
+            conn: Kept::new(self.write.clone()),
+        }
+    }
+
     /// Claims up to `limit` due deliveries, leasing them until `lease_until`.
     #[instrument(skip_all)]
-    pub async fn claim_deliveries(
+    async fn claim_deliveries(
         &self,
+        conn: &mut AnyConnection,
         now: i64,
         lease_until: i64,
         limit: i64,
@@ -172,13 +205,13 @@ impl Store {
                     .bind(lease_until)
                     .bind(now)
                     .bind(limit)
-                    .fetch_all(&self.write)
+                    .fetch_all(conn)
                     .await?;
                 rows.iter()
                     .map(|r| claimed_at(r, lease_until))
                     .collect::<Result<Vec<_>>>()?
             }
-            Dialect::Sqlite => self.claim_sqlite(now, lease_until, limit).await?,
+            Dialect::Sqlite => Self::claim_sqlite(conn, now, lease_until, limit).await?,
         };
         Ok(claimed)
     }
@@ -186,7 +219,12 @@ impl Store {
     /// SQLite cannot read from an `UPDATE … RETURNING`, but its RETURNING may
     /// hold subqueries: the claim and its events are one statement, so one
     /// trip to SQLite's worker thread.
-    async fn claim_sqlite(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
+    async fn claim_sqlite(
+        conn: &mut AnyConnection,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>> {
         let event = ["id", "site_id", "entity_id", "slug", "body", "event_time"]
             .map(|column| {
                 format!("(SELECT {column} FROM outbox_events e WHERE e.seq = webhook_deliveries.event_seq)")
@@ -196,7 +234,7 @@ impl Store {
             .bind(lease_until)
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.write)
+            .fetch_all(conn)
             .await?;
         rows.iter().map(|r| claimed_at(r, lease_until)).collect()
     }
@@ -220,19 +258,27 @@ impl Store {
         };
         match &self.groups {
             Some(groups) => groups.attempts.submit(finished).await,
-            None => self.write_attempts(std::slice::from_ref(&finished)).await,
+            None => {
+                let mut conn = self.write.acquire().await?;
+                self.write_attempts(&mut conn, std::slice::from_ref(&finished))
+                    .await
+            }
         }
     }
 
-    async fn write_attempts(&self, finished: &[Finished]) -> Result<()> {
+    async fn write_attempts(&self, conn: &mut AnyConnection, finished: &[Finished]) -> Result<()> {
         match self.dialect {
-            Dialect::Postgres => self.write_attempts_postgres(finished).await,
-            Dialect::Sqlite => self.write_attempts_sqlite(finished).await,
+            Dialect::Postgres => self.write_attempts_postgres(conn, finished).await,
+            Dialect::Sqlite => self.write_attempts_sqlite(conn, finished).await,
         }
     }
 
     /// One statement for the whole batch.
-    async fn write_attempts_postgres(&self, finished: &[Finished]) -> Result<()> {
+    async fn write_attempts_postgres(
+        &self,
+        conn: &mut AnyConnection,
+        finished: &[Finished],
+    ) -> Result<()> {
         const CASTS: [&str; 10] = [
             "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "::bigint",
             "::bigint",
@@ -256,45 +302,53 @@ impl Store {
                 .bind(next)
                 .bind(delivered_at);
         }
-        query.execute(&self.write).await?;
+        query.execute(conn).await?;
         Ok(())
     }
 
-    /// Two statements per chunk of attempts: each is a round trip to
-    /// SQLite's worker thread.
-    async fn write_attempts_sqlite(&self, finished: &[Finished]) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        for chunk in finished.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
-                 VALUES {}",
-                values(chunk.len(), &[""; 7])
-            );
-            let mut insert = sqlx::query(&sql);
-            for f in chunk {
-                insert = f.bind_attempt(insert);
-            }
-            insert.execute(&mut *tx).await?;
-            let sql = format!(
-                "WITH input (id, attempt, state, next_at, delivered_at) AS (VALUES {}) \
-                 UPDATE webhook_deliveries SET state = input.state, next_attempt_at = input.next_at, \
-                        delivered_at = input.delivered_at, locked_until = 0 \
-                 FROM input WHERE webhook_deliveries.id = input.id AND webhook_deliveries.attempts = input.attempt",
-                values(chunk.len(), &[""; 5])
-            );
-            let mut update = sqlx::query(&sql);
-            for f in chunk {
+    /// The whole batch in one trip to SQLite's worker thread: the attempts go
+    /// in as one JSON array, so the statements are the same for every batch
+    /// and prepared once, with one parameter to bind.
+    async fn write_attempts_sqlite(
+        &self,
+        conn: &mut AnyConnection,
+        finished: &[Finished],
+    ) -> Result<()> {
+        const SQL: &str = "BEGIN; \
+            INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
+            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 \
+            FROM json_each(?1); \
+            UPDATE webhook_deliveries SET state = input.value ->> 7, next_attempt_at = input.value ->> 8, \
+                   delivered_at = input.value ->> 9, locked_until = 0 \
+            FROM json_each(?1) AS input \
+            WHERE webhook_deliveries.id = input.value ->> 0 AND webhook_deliveries.attempts = input.value ->> 1; \
+            COMMIT";
+        let rows: Vec<Value> = finished
+            .iter()
+            .map(|f| {
                 let (state, next, delivered_at) = f.outcome();
-                update = update
-                    .bind(f.delivery_id)
-                    .bind(f.attempt_number)
-                    .bind(state)
-                    .bind(next)
-                    .bind(delivered_at);
-            }
-            update.execute(&mut *tx).await?;
+                let a = &f.attempt;
+                json!([
+                    f.delivery_id,
+                    f.attempt_number,
+                    a.status_code,
+                    a.error,
+                    a.latency_ms,
+                    a.response_body,
+                    a.at,
+                    state,
+                    next,
+                    delivered_at
+                ])
+            })
+            .collect();
+        let batch = Value::Array(rows).to_string();
+        let written = sqlx::query(SQL).bind(&batch).execute(&mut *conn).await;
+        if written.is_err() {
+            // A statement after BEGIN failed: the transaction is still open.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         }
-        tx.commit().await?;
+        written?;
         Ok(())
     }
 
@@ -308,7 +362,7 @@ impl Store {
         .bind(id)
         .bind(now)
         .bind(site_id)
-        .execute(&self.write)
+        .execute(&mut *self.write.acquire().await?)
         .await?;
         if done.rows_affected() == 1 {
             self.wake.notify_one();
@@ -354,7 +408,7 @@ impl Store {
         for p in params {
             query = query.bind(p);
         }
-        let rows = query.fetch_all(&self.read).await?;
+        let rows = query.fetch_all(&mut *self.read.acquire().await?).await?;
         let mut out: Vec<Value> = Vec::new();
         let mut last_id = None;
         for r in rows {
@@ -402,7 +456,7 @@ impl Store {
     pub async fn app_key(&self, app_id: &str) -> Result<Option<(String, String)>> {
         let row = sqlx::query("SELECT private_pem, public_pem FROM app_keys WHERE app_id = $1")
             .bind(app_id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.write.acquire().await?)
             .await?;
         Ok(match row {
             Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
@@ -422,7 +476,7 @@ impl Store {
             .bind(app_id)
             .bind(private_pem)
             .bind(public_pem)
-            .execute(&self.write)
+            .execute(&mut *self.write.acquire().await?)
             .await?;
         Ok(())
     }

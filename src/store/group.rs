@@ -7,8 +7,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
+use super::db::{Db, Kept};
 use crate::error::Result;
 
 /// How concurrent writes are committed.
@@ -44,10 +46,13 @@ pub(super) trait GroupWrite: Send + Sync + 'static {
     type Item: Send + Sync + 'static;
     type Output: Send + 'static;
 
-    /// Writes every item in one transaction: one output per item, in order,
-    /// or an error that wrote nothing.
-    fn write(&self, items: &[Self::Item])
-        -> impl Future<Output = Result<Vec<Self::Output>>> + Send;
+    /// Writes every item in one transaction on `conn`: one output per item,
+    /// in order, or an error that wrote nothing.
+    fn write(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[Self::Item],
+    ) -> impl Future<Output = Result<Vec<Self::Output>>> + Send;
 }
 
 struct Pending<W: GroupWrite> {
@@ -61,19 +66,27 @@ pub(super) struct Group<W: GroupWrite> {
 }
 
 impl<W: GroupWrite> Group<W> {
-    /// Starts `writers` tasks that commit what is submitted, in batches.
-    pub fn start(writer: W, writers: usize, settings: &GroupCommit) -> Arc<Group<W>> {
+    /// Starts `writers` tasks that commit what is submitted, in batches, each
+    /// on a connection from `db`.
+    pub fn start(writer: W, db: &Db, writers: usize, settings: &GroupCommit) -> Arc<Group<W>> {
         let (queue, waiting) = async_channel::unbounded::<Pending<W>>();
         let writer = Arc::new(writer);
         for _ in 0..writers.max(1) {
             let (writer, waiting, settings) = (writer.clone(), waiting.clone(), settings.clone());
+            let mut conn = Kept::new(db.clone());
             tokio::spawn(async move {
                 while let Some(batch) = next_batch(&waiting, &settings).await {
-                    commit(&*writer, batch).await;
+                    commit(&*writer, &mut conn, batch).await;
                 }
             });
         }
         Arc::new(Group { queue })
+    }
+
+    /// Lets the writer tasks finish what was submitted, then stop and give
+    /// their connections back; later writes fail.
+    pub fn close(&self) {
+        self.queue.close();
     }
 
     /// Waits until `item` is committed (or failed) with others.
@@ -91,11 +104,11 @@ impl<W: GroupWrite> Group<W> {
 
 /// Commits a batch. If it fails, each write is tried on its own, so one bad
 /// write fails alone and the others still land.
-async fn commit<W: GroupWrite>(writer: &W, batch: Vec<Pending<W>>) {
+async fn commit<W: GroupWrite>(writer: &W, conn: &mut Kept, batch: Vec<Pending<W>>) {
     let (items, answers): (Vec<W::Item>, Vec<_>) =
         batch.into_iter().map(|p| (p.item, p.done)).unzip();
     let started = std::time::Instant::now();
-    let written = writer.write(&items).await;
+    let written = write(writer, conn, &items).await;
     tracing::trace!(
         batch = items.len(),
         took_us = started.elapsed().as_micros() as u64,
@@ -113,11 +126,25 @@ async fn commit<W: GroupWrite>(writer: &W, batch: Vec<Pending<W>>) {
         Err(e) => {
             tracing::debug!(error = %format!("{:#}", anyhow::Error::from(e)), "a group commit failed; writing its items one by one");
             for (item, answer) in items.iter().zip(answers) {
-                let one = writer.write(std::slice::from_ref(item)).await;
+                let one = write(writer, conn, std::slice::from_ref(item)).await;
                 let _ = answer.send(one.map(|mut o| o.pop().expect("one output per item")));
             }
         }
     }
+}
+
+/// One transaction on the writer's connection, which is let go if it failed.
+async fn write<W: GroupWrite>(
+    writer: &W,
+    conn: &mut Kept,
+    items: &[W::Item],
+) -> Result<Vec<W::Output>> {
+    let written = match conn.get().await {
+        Ok(c) => writer.write(c, items).await,
+        Err(e) => Err(e.into()),
+    };
+    conn.done(written.is_ok());
+    written
 }
 
 /// Waits for one write, then takes what else is waiting (and, with a window,
@@ -161,7 +188,7 @@ mod tests {
         type Item = i32;
         type Output = i32;
 
-        async fn write(&self, items: &[i32]) -> Result<Vec<i32>> {
+        async fn write(&self, _: &mut AnyConnection, items: &[i32]) -> Result<Vec<i32>> {
             tokio::time::sleep(Duration::from_millis(5)).await;
             if items.iter().any(|i| *i < 0) {
                 return Err(anyhow::anyhow!("negative").into());
@@ -179,7 +206,10 @@ mod tests {
             window: Duration::from_millis(20),
             ..GroupCommit::default()
         };
-        let group = Group::start(writer.clone(), 1, &settings);
+        let store = crate::store::Store::connect("sqlite::memory:", 1)
+            .await
+            .unwrap();
+        let group = Group::start(writer.clone(), &store.write, 1, &settings);
         let answers = futures::future::join_all((-1..15).map(|i| group.submit(i))).await;
         for (i, answer) in (-1..15).zip(answers) {
             match answer {

@@ -3,6 +3,7 @@
 
 mod checkouts;
 mod clicks;
+mod db;
 mod deliveries;
 mod group;
 mod outbox;
@@ -10,13 +11,15 @@ mod settings;
 mod templates;
 
 pub use checkouts::{CheckoutOutcome, Table};
-pub use deliveries::{After, Attempt, Claimed, EventRow, LogFilter};
+pub use deliveries::{After, Attempt, Claimed, Claimer, EventRow, LogFilter};
 pub use group::GroupCommit;
 pub use templates::TemplateRow;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyConnection, ConnectOptions, Connection, Executor};
+
+use db::Db;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -50,8 +53,8 @@ impl Dialect {
 pub struct Store {
     /// Transactions go here. On SQLite a single connection, so writers queue in
     /// process instead of failing with SQLITE_BUSY.
-    write: AnyPool,
-    read: AnyPool,
+    write: Db,
+    read: Db,
     pub dialect: Dialect,
     /// Apps with a webhook URL: each event gets a delivery row for each of them.
     subscribers: std::sync::Arc<[String]>,
@@ -94,8 +97,8 @@ impl Store {
                     .await
                     .with_context(|| format!("connecting to {}", redact(url)))?;
                 Store {
-                    write: pool.clone(),
-                    read: pool,
+                    write: Db::Pool(pool.clone()),
+                    read: Db::Pool(pool),
                     dialect,
                     subscribers: Default::default(),
                     subscribers_json: "[]".into(),
@@ -108,42 +111,18 @@ impl Store {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
                 let url = sqlite_url(url);
                 let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-                let pool = |n: u32| {
-                    AnyPoolOptions::new()
-                        .max_connections(n)
-                        // No ping per query: each is a trip to the worker thread.
-                        .test_before_acquire(false)
-                        .min_connections(if memory { 1 } else { 0 })
-                        // An in-memory database lives only as long as a connection to it.
-                        .idle_timeout(if memory {
-                            None
-                        } else {
-                            Some(Duration::from_secs(600))
-                        })
-                        .max_lifetime(if memory {
-                            None
-                        } else {
-                            Some(Duration::from_secs(1800))
-                        })
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                                )
-                                .await?;
-                                Ok(())
-                            })
-                        })
-                };
-                let write = pool(1)
-                    .connect_with(options.clone())
+                let write = Db::set(vec![open_sqlite(&options)
                     .await
-                    .with_context(|| format!("opening {url}"))?;
+                    .with_context(|| format!("opening {url}"))?]);
+                // An in-memory database exists only in the connection that made it.
                 let read = if memory {
                     write.clone()
                 } else {
-                    pool(4).connect_with(options).await?
+                    let mut readers = Vec::new();
+                    for _ in 0..SQLITE_READERS {
+                        readers.push(open_sqlite(&options).await?);
+                    }
+                    Db::set(readers)
                 };
                 Store {
                     write,
@@ -162,7 +141,7 @@ impl Store {
             Dialect::Postgres => &MIGRATE_POSTGRES,
         };
         migrator
-            .run(&store.write)
+            .run(&mut *store.write.acquire().await?)
             .await
             .context("applying migrations")?;
         Ok(store)
@@ -193,9 +172,24 @@ impl Store {
             ..self.clone()
         };
         self.groups = Some(std::sync::Arc::new(Groups {
-            clicks: group::Group::start(clicks::Clicks(base.clone()), writers, settings),
-            creates: group::Group::start(templates::Creates(base.clone()), writers, settings),
-            attempts: group::Group::start(deliveries::Attempts(base), writers, settings),
+            clicks: group::Group::start(
+                clicks::Clicks(base.clone()),
+                &base.write,
+                writers,
+                settings,
+            ),
+            creates: group::Group::start(
+                templates::Creates(base.clone()),
+                &base.write,
+                writers,
+                settings,
+            ),
+            attempts: group::Group::start(
+                deliveries::Attempts(base.clone()),
+                &base.write,
+                writers,
+                settings,
+            ),
         }));
         self
     }
@@ -212,13 +206,37 @@ impl Store {
     }
 
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+        match self.read.acquire().await {
+            Ok(mut conn) => sqlx::query("SELECT 1").execute(&mut *conn).await.is_ok(),
+            Err(_) => false,
+        }
     }
 
+    /// Stops the group writers (each gives its connection back) and closes
+    /// the connections.
     pub async fn close(&self) {
+        if let Some(groups) = &self.groups {
+            groups.clicks.close();
+            groups.creates.close();
+            groups.attempts.close();
+        }
         self.write.close().await;
         self.read.close().await;
     }
+}
+
+/// Connections reading a SQLite file at once (WAL lets them read beside the writer).
+const SQLITE_READERS: usize = 4;
+
+/// A SQLite connection, set up as every one of them is.
+async fn open_sqlite(options: &AnyConnectOptions) -> anyhow::Result<AnyConnection> {
+    let mut conn = AnyConnection::connect_with(options).await?;
+    conn.execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+    )
+    .await?;
+    Ok(conn)
 }
 
 /// sqlx opens SQLite files read-write but does not create them unless asked.

@@ -84,7 +84,7 @@ impl Store {
     /// then the dispatcher is woken.
     pub(super) async fn commit_with_event(
         &self,
-        mut tx: Transaction<'static, Any>,
+        mut tx: Transaction<'_, Any>,
         event: NewEvent<'_>,
     ) -> sqlx::Result<()> {
         enqueue(&mut tx, &self.subscribers, event).await?;

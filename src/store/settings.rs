@@ -16,11 +16,11 @@ impl Store {
         )
         .bind(name)
         .bind(make())
-        .execute(&self.write)
+        .execute(&mut *self.write.acquire().await?)
         .await?;
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)
-            .fetch_one(&self.write)
+            .fetch_one(&mut *self.write.acquire().await?)
             .await
     }
 }

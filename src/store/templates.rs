@@ -1,4 +1,4 @@
-use sqlx::Row as _;
+use sqlx::{AnyConnection, Connection as _, Row as _};
 use tracing::instrument;
 
 use super::group::GroupWrite;
@@ -47,8 +47,8 @@ impl GroupWrite for Creates {
     type Item = NewTemplates;
     type Output = ();
 
-    async fn write(&self, creates: &[NewTemplates]) -> Result<Vec<()>> {
-        self.0.write_creates(creates).await?;
+    async fn write(&self, conn: &mut AnyConnection, creates: &[NewTemplates]) -> Result<Vec<()>> {
+        self.0.write_creates(conn, creates).await?;
         Ok(vec![(); creates.len()])
     }
 }
@@ -99,16 +99,24 @@ impl Store {
         let bodies = creates.rows.iter().map(|r| r.body.clone()).collect();
         match &self.groups {
             Some(groups) => groups.creates.submit(creates).await?,
-            None => self.write_creates(std::slice::from_ref(&creates)).await?,
+            None => {
+                let mut conn = self.write.acquire().await?;
+                self.write_creates(&mut conn, std::slice::from_ref(&creates))
+                    .await?
+            }
         };
         Ok(bodies)
     }
 
     /// Writes every create in one transaction.
-    async fn write_creates(&self, creates: &[NewTemplates]) -> Result<()> {
+    async fn write_creates(
+        &self,
+        conn: &mut AnyConnection,
+        creates: &[NewTemplates],
+    ) -> Result<()> {
         match self.dialect {
-            Dialect::Postgres => self.write_creates_postgres(creates).await?,
-            Dialect::Sqlite => self.write_creates_sqlite(creates).await?,
+            Dialect::Postgres => self.write_creates_postgres(conn, creates).await?,
+            Dialect::Sqlite => self.write_creates_sqlite(conn, creates).await?,
         }
         self.events_committed();
         Ok(())
@@ -117,12 +125,16 @@ impl Store {
     /// One statement (templates, `created` events and deliveries), or one per
     /// few thousand templates in a transaction: a statement takes at most 65,535
     /// parameters.
-    async fn write_creates_postgres(&self, creates: &[NewTemplates]) -> Result<()> {
+    async fn write_creates_postgres(
+        &self,
+        conn: &mut AnyConnection,
+        creates: &[NewTemplates],
+    ) -> Result<()> {
         let parts = split_by_rows(creates, |c| c.rows.len(), 5000);
         if let [one] = parts[..] {
-            return self.insert_creates_postgres(&self.write, one).await;
+            return self.insert_creates_postgres(conn, one).await;
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = conn.begin().await?;
         for part in parts {
             self.insert_creates_postgres(&mut *tx, part).await?;
         }
@@ -167,12 +179,16 @@ impl Store {
 
     /// A few statements for the whole batch: each is a round trip to SQLite's
     /// worker thread.
-    async fn write_creates_sqlite(&self, creates: &[NewTemplates]) -> Result<()> {
+    async fn write_creates_sqlite(
+        &self,
+        conn: &mut AnyConnection,
+        creates: &[NewTemplates],
+    ) -> Result<()> {
         let rows: Vec<(&NewTemplates, &NewTemplate)> = creates
             .iter()
             .flat_map(|c| c.rows.iter().map(move |r| (c, r)))
             .collect();
-        let mut tx = self.write.begin().await?;
+        let mut tx = conn.begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES {}",
@@ -218,7 +234,7 @@ impl Store {
             )
             .bind(site_id)
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.acquire().await?)
             .await?,
         )
     }
@@ -232,7 +248,8 @@ impl Store {
         id: &str,
         change: impl FnOnce(&Doc) -> Result<Doc>,
     ) -> Result<Option<String>> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.acquire().await?;
+        let mut tx = conn.begin().await?;
         let select = format!(
             "SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2{}",
             self.dialect.for_update()
@@ -275,7 +292,8 @@ impl Store {
     /// Deletes a template and records a `deleted` event carrying it; `false` if absent.
     #[instrument(skip_all)]
     pub async fn delete_template(&self, site_id: &str, id: &str) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut conn = self.write.acquire().await?;
+        let mut tx = conn.begin().await?;
         let deleted: Option<String> = sqlx::query_scalar(
             "DELETE FROM checkout_templates WHERE site_id = $1 AND id = $2 RETURNING body",
         )
@@ -308,7 +326,7 @@ impl Store {
         for p in &sql.params {
             query = query.bind(p.as_str());
         }
-        let rows = query.fetch_all(&self.read).await?;
+        let rows = query.fetch_all(&mut *self.read.acquire().await?).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(TemplateRow {

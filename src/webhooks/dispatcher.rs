@@ -12,7 +12,7 @@ use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use super::retry::RetryPolicy;
 use super::signer::AppSigner;
 use super::signing::SigningPool;
-use crate::store::{now_micros, After, Attempt, Claimed, Store};
+use crate::store::{now_micros, After, Attempt, Claimed, Claimer, Store};
 
 /// Time kept free at the end of a lease to record the attempt.
 const LEASE_MARGIN_MICROS: i64 = 500_000;
@@ -139,6 +139,7 @@ impl Dispatcher {
         let capacity = this.settings.batch_size.clamp(1, i64::from(u32::MAX >> 3)) as u32;
         let slots = Arc::new(Semaphore::new(capacity as usize));
         let gather = capacity.div_ceil(4);
+        let mut claimer = this.store.claimer();
         loop {
             if *shutdown.borrow() {
                 break;
@@ -165,7 +166,7 @@ impl Dispatcher {
                     held.merge(rest);
                 }
             }
-            match this.claim(held.num_permits() as i64).await {
+            match this.claim(&mut claimer, held.num_permits() as i64).await {
                 Ok(claimed) if claimed.is_empty() => {
                     drop(held);
                     let busy = slots.available_permits() < capacity as usize;
@@ -205,10 +206,10 @@ impl Dispatcher {
         let _ = slots.acquire_many(capacity).await;
     }
 
-    async fn claim(&self, limit: i64) -> anyhow::Result<Vec<Claimed>> {
+    async fn claim(&self, claimer: &mut Claimer, limit: i64) -> anyhow::Result<Vec<Claimed>> {
         let now = now_micros();
         let lease_until = now + self.settings.lease.as_micros() as i64;
-        Ok(self.store.claim_deliveries(now, lease_until, limit).await?)
+        Ok(claimer.claim(now, lease_until, limit).await?)
     }
 
     /// The app and URL a delivery goes to, or why it cannot be sent.
