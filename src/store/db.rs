@@ -6,9 +6,11 @@
 //! connection between batches ([`Kept`]).
 
 use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection as _};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The smallest pool whose writers keep their connections: they are seven
 /// (the group writers of clicks, creates and attempts, two each, and the
@@ -19,10 +21,12 @@ const KEEPING_POOL: u32 = 16;
 pub(super) enum Db {
     /// PostgreSQL: sqlx's pool, which replaces connections that broke.
     Pool(AnyPool),
-    /// SQLite: a fixed set of open connections, handed out in turn.
+    /// SQLite: a fixed set of open connections, handed out in turn: a
+    /// permit each, and permits go first come, first served, so no waiter is
+    /// overtaken by later ones.
     Set {
-        idle: async_channel::Receiver<AnyConnection>,
-        back: async_channel::Sender<AnyConnection>,
+        permits: Arc<Semaphore>,
+        idle: Arc<Mutex<Vec<AnyConnection>>>,
     },
 }
 
@@ -31,29 +35,39 @@ pub(super) enum Conn {
     Pooled(PoolConnection<Any>),
     Lent {
         conn: Option<AnyConnection>,
-        back: async_channel::Sender<AnyConnection>,
+        idle: Arc<Mutex<Vec<AnyConnection>>>,
+        /// Given up only after the connection is back among the idle ones.
+        permit: Option<OwnedSemaphorePermit>,
     },
 }
 
 impl Db {
     /// A set of already open connections.
     pub fn set(connections: Vec<AnyConnection>) -> Db {
-        let (back, idle) = async_channel::bounded(connections.len().max(1));
-        for conn in connections {
-            back.try_send(conn)
-                .expect("the set has room for every connection");
+        Db::Set {
+            permits: Arc::new(Semaphore::new(connections.len())),
+            idle: Arc::new(Mutex::new(connections)),
         }
-        Db::Set { idle, back }
     }
 
     pub async fn acquire(&self) -> sqlx::Result<Conn> {
         match self {
             Db::Pool(pool) => Ok(Conn::Pooled(pool.acquire().await?)),
-            Db::Set { idle, back } => {
-                let conn = idle.recv().await.map_err(|_| sqlx::Error::PoolClosed)?;
+            Db::Set { permits, idle } => {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
+                let conn = idle
+                    .lock()
+                    .expect("idle connections lock")
+                    .pop()
+                    .expect("a permit per idle connection");
                 Ok(Conn::Lent {
                     conn: Some(conn),
-                    back: back.clone(),
+                    idle: idle.clone(),
+                    permit: Some(permit),
                 })
             }
         }
@@ -73,9 +87,10 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Pool(pool) => pool.close().await,
-            Db::Set { idle, back } => {
-                back.close();
-                while let Ok(conn) = idle.try_recv() {
+            Db::Set { permits, idle } => {
+                permits.close();
+                let idle = std::mem::take(&mut *idle.lock().expect("idle connections lock"));
+                for conn in idle {
                     let _ = conn.close().await;
                 }
             }
@@ -105,11 +120,13 @@ impl DerefMut for Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        if let Conn::Lent { conn, back } = self {
-            if let Some(conn) = conn.take() {
-                // Fails only once the set is closed; the connection closes as it drops.
-                let _ = back.try_send(conn);
+        if let Conn::Lent { conn, idle, permit } = self {
+            let permit = permit.take().expect("a lent connection holds a permit");
+            // Once the set is closed, the connection closes as it drops.
+            if let (Some(conn), false) = (conn.take(), permit.semaphore().is_closed()) {
+                idle.lock().expect("idle connections lock").push(conn);
             }
+            drop(permit);
         }
     }
 }
@@ -141,5 +158,86 @@ impl Kept {
         if !(ok && self.db.keeps()) {
             self.conn = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use sqlx::any::AnyConnectOptions;
+    use sqlx::Connection as _;
+
+    use super::*;
+
+    async fn memory() -> AnyConnection {
+        sqlx::any::install_default_drivers();
+        AnyConnection::connect_with(&AnyConnectOptions::from_str("sqlite::memory:").unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A set lends each connection to one holder at a time, takes it back as
+    /// it is (the same connection, its state intact), and lends nothing once
+    /// closed.
+    #[tokio::test]
+    async fn a_set_lends_one_connection_at_a_time() {
+        let db = Db::set(vec![memory().await]);
+        let mut first = db.acquire().await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut *first)
+            .await
+            .unwrap();
+        let waiting = tokio::time::timeout(Duration::from_millis(50), db.acquire()).await;
+        assert!(waiting.is_err(), "the only connection is lent");
+        drop(first);
+        let mut again = db.acquire().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut *again)
+            .await
+            .expect("the same connection came back, with its table");
+        drop(again);
+        db.close().await;
+        assert!(matches!(db.acquire().await, Err(sqlx::Error::PoolClosed)));
+    }
+
+    /// Waiters get the connection in the order they asked for it: one that
+    /// asks later does not overtake them.
+    #[tokio::test]
+    async fn waiters_are_served_first_come_first_served() {
+        let db = Db::set(vec![memory().await]);
+        let held = db.acquire().await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let waiter = |name: &'static str| {
+            let (db, order) = (db.clone(), order.clone());
+            tokio::spawn(async move {
+                let _conn = db.acquire().await.unwrap();
+                order.lock().unwrap().push(name);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            })
+        };
+        let first = waiter("first");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let second = waiter("second");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        drop(held);
+        let late = waiter("late");
+        for task in [first, second, late] {
+            task.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), ["first", "second", "late"]);
+    }
+
+    /// A writer on SQLite's one connection gives it back after every batch,
+    /// so others can write between its batches.
+    #[tokio::test]
+    async fn a_writer_on_a_set_does_not_keep_its_connection() {
+        let db = Db::set(vec![memory().await]);
+        let mut kept = Kept::new(db.clone());
+        kept.get().await.unwrap();
+        kept.done(true);
+        let other = tokio::time::timeout(Duration::from_millis(50), db.acquire()).await;
+        assert!(other.is_ok(), "the connection went back after the batch");
     }
 }
