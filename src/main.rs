@@ -152,7 +152,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{bound}"));
 
     let store = Store::connect(&database_url, file.limits.max_connections).await?;
-    let (state, welcome) = AppState::build(store.clone(), &file, &public_url).await?;
+    let (state, welcome) = AppState::build(store, &file, &public_url).await?;
 
     let mut banner = format!(
         "checkout-templates listening on {public_url}\n  database   {}\n  site id    {}\n  site url   {}\n",
@@ -227,7 +227,7 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     let database_url = database_url(args.database_url.as_ref(), &file);
     let store = Store::connect(&database_url, file.limits.max_connections).await?;
     let public_url = file.public_url.clone().unwrap_or_default();
-    let (state, _) = AppState::build(store.clone(), &file, &public_url).await?;
+    let (state, _) = AppState::build(store, &file, &public_url).await?;
     let banner = format!(
         "checkout-templates dispatching webhooks\n  database   {}\n",
         checkout_templates::store::redact(&database_url)

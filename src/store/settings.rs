@@ -11,16 +11,17 @@ impl Store {
         name: &str,
         make: impl FnOnce() -> String,
     ) -> sqlx::Result<String> {
+        let mut conn = self.write.acquire().await?;
         sqlx::query(
             "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(make())
-        .execute(&mut *self.write.acquire().await?)
+        .execute(&mut *conn)
         .await?;
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)
-            .fetch_one(&mut *self.write.acquire().await?)
+            .fetch_one(&mut *conn)
             .await
     }
 }
