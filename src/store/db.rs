@@ -144,20 +144,21 @@ impl Kept {
         Kept { db, conn: None }
     }
 
-    /// The connection for the next batch.
-    pub async fn get(&mut self) -> sqlx::Result<&mut AnyConnection> {
+    /// Runs one batch on the kept connection (acquiring one first if there is
+    /// none), and keeps the connection afterwards if the batch succeeded and
+    /// keeping it holds up no one.
+    pub async fn run<T, E: From<sqlx::Error>>(
+        &mut self,
+        batch: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E> {
         if self.conn.is_none() {
             self.conn = Some(self.db.acquire().await?);
         }
-        Ok(self.conn.as_mut().expect("just acquired"))
-    }
-
-    /// After a batch: keeps the connection if the batch succeeded and keeping
-    /// it holds up no one.
-    pub fn done(&mut self, ok: bool) {
-        if !(ok && self.db.keeps()) {
+        let done = batch(self.conn.as_mut().expect("just acquired")).await;
+        if !(done.is_ok() && self.db.keeps()) {
             self.conn = None;
         }
+        done
     }
 }
 
@@ -235,8 +236,7 @@ mod tests {
     async fn a_writer_on_a_set_does_not_keep_its_connection() {
         let db = Db::set(vec![memory().await]);
         let mut kept = Kept::new(db.clone());
-        kept.get().await.unwrap();
-        kept.done(true);
+        kept.run(async |_| Ok::<_, sqlx::Error>(())).await.unwrap();
         let other = tokio::time::timeout(Duration::from_millis(50), db.acquire()).await;
         assert!(other.is_ok(), "the connection went back after the batch");
     }

@@ -148,16 +148,10 @@ pub struct Claimer {
 impl Claimer {
     /// Claims up to `limit` due deliveries, leasing them until `lease_until`.
     pub async fn claim(&mut self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
-        let claimed = match self.conn.get().await {
-            Ok(conn) => {
-                self.store
-                    .claim_deliveries(conn, now, lease_until, limit)
-                    .await
-            }
-            Err(e) => Err(e.into()),
-        };
-        self.conn.done(claimed.is_ok());
-        claimed
+        let store = &self.store;
+        self.conn
+            .run(async |conn| store.claim_deliveries(conn, now, lease_until, limit).await)
+            .await
     }
 }
 

@@ -139,12 +139,7 @@ async fn write<W: GroupWrite>(
     conn: &mut Kept,
     items: &[W::Item],
 ) -> Result<Vec<W::Output>> {
-    let written = match conn.get().await {
-        Ok(c) => writer.write(c, items).await,
-        Err(e) => Err(e.into()),
-    };
-    conn.done(written.is_ok());
-    written
+    conn.run(async |c| writer.write(c, items).await).await
 }
 
 /// Waits for one write, then takes what else is waiting (and, with a window,
