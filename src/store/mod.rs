@@ -228,8 +228,24 @@ impl Store {
 /// Connections reading a SQLite file at once (WAL lets them read beside the writer).
 const SQLITE_READERS: usize = 4;
 
+/// Turns off SQLite's count of the memory it allocates, once, before it starts.
+/// The count takes a process-wide mutex on every allocation and free; rows
+/// made on SQLite's worker thread and dropped on the runtime's contend for it.
+fn skip_sqlite_memory_count() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Before SQLite is
+        // initialised, sqlite3_config only sets a flag; after, it changes
+        // nothing and returns SQLITE_MISUSE, which is fine to ignore.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0);
+        }
+    });
+}
+
 /// A SQLite connection, set up as every one of them is.
 async fn open_sqlite(options: &AnyConnectOptions) -> anyhow::Result<AnyConnection> {
+    skip_sqlite_memory_count();
     let mut conn = AnyConnection::connect_with(options).await?;
     conn.execute(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \

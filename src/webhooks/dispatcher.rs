@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::future::{FutureExt as _, Shared};
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use rand::Rng;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
@@ -83,6 +85,9 @@ struct Job {
     to: Result<(Arc<AppSigner>, reqwest::Url), String>,
 }
 
+/// The end of a run's time to answer, shared by its POSTs.
+type Deadline = Shared<tokio::time::Sleep>;
+
 /// A job after signing: the URL and the token to POST, or why not.
 struct Signed {
     delivery: Claimed,
@@ -98,8 +103,8 @@ impl Dispatcher {
         wake: Arc<Notify>,
         sign_on: SignOn,
     ) -> Self {
+        // No client timeout: each run of POSTs has one deadline of its own.
         let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client builds");
@@ -248,31 +253,42 @@ impl Dispatcher {
             },
             None => sign_run(run, now_secs),
         };
-        for job in signed {
-            let this = Arc::clone(&self);
-            tokio::spawn(async move {
-                let Signed {
-                    delivery,
-                    slot,
-                    post,
-                } = job;
-                if let Err(e) = this.deliver(&delivery, post).await {
-                    tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
+        // The run's POSTs start together, so they share one deadline and one
+        // timer: a timer per POST cost a wake-up of the runtime's timer per
+        // delivery. Each attempt is recorded, and its slot freed, as soon as
+        // it ends, whatever the others in the run are doing.
+        let deadline = tokio::time::sleep(self.settings.timeout).shared();
+        let mut attempts: FuturesUnordered<_> = signed
+            .into_iter()
+            .map(|job| {
+                let deadline = deadline.clone();
+                let this = &self;
+                async move {
+                    let Signed {
+                        delivery,
+                        slot,
+                        post,
+                    } = job;
+                    if let Err(e) = this.deliver(&delivery, post, deadline).await {
+                        tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
+                    }
+                    drop(slot);
+                    this.finished.notify_one();
                 }
-                drop(slot);
-                this.finished.notify_one();
-            });
-        }
+            })
+            .collect();
+        while attempts.next().await.is_some() {}
     }
 
     async fn deliver(
         &self,
         delivery: &Claimed,
         post: Result<(reqwest::Url, String), String>,
+        deadline: Deadline,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
         let outcome = match post {
-            Ok((url, token)) => self.attempt(delivery, url, token).await,
+            Ok((url, token)) => self.attempt(delivery, url, token, deadline).await,
             Err(e) => Outcome::failed(e),
         };
         let attempt = Attempt {
@@ -297,7 +313,13 @@ impl Dispatcher {
         Ok(())
     }
 
-    async fn attempt(&self, delivery: &Claimed, url: reqwest::Url, token: String) -> Outcome {
+    async fn attempt(
+        &self,
+        delivery: &Claimed,
+        url: reqwest::Url,
+        token: String,
+        deadline: Deadline,
+    ) -> Outcome {
         // Sending must end inside the lease, or another instance could claim
         // this delivery and send it at the same time.
         let must_end_by =
@@ -307,23 +329,25 @@ impl Dispatcher {
                 "the lease ran out before sending; left for the next claim".into(),
             );
         }
-        let response = self
+        let send = self
             .client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "text/plain")
             .body(token)
-            .send()
-            .await;
-        match response {
-            Err(e) if e.is_timeout() => {
-                Outcome::failed(format!("no response within {:?}", self.settings.timeout))
+            .send();
+        let response = tokio::select! {
+            response = send => response,
+            _ = deadline.clone() => {
+                return Outcome::failed(format!("no response within {:?}", self.settings.timeout));
             }
+        };
+        match response {
             Err(e) => Outcome::failed(format!("request failed: {e}")),
             Ok(r) => {
                 let status = r.status();
-                let body = match tokio::time::timeout(self.settings.timeout, r.text()).await {
-                    Ok(Ok(text)) => Some(text.chars().take(KEPT_BODY).collect()),
-                    _ => None,
+                let body = tokio::select! {
+                    text = r.text() => text.ok().map(|text| text.chars().take(KEPT_BODY).collect()),
+                    _ = deadline => None,
                 };
                 Outcome {
                     delivered: status.is_success(),

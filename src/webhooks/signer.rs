@@ -131,11 +131,18 @@ impl AppSigner {
             .keys
             .get()
             .context("signing key not loaded: call ready() first")?;
-        let mut token = String::with_capacity(1024);
+        let claims = serde_json::to_vec(&claims)?;
+        let signature_len = keys.pair.public_modulus_len();
+        let mut token = String::with_capacity(
+            JWT_HEADER.len()
+                + 2
+                + base64::encoded_len(claims.len(), false).unwrap_or(0)
+                + base64::encoded_len(signature_len, false).unwrap_or(0),
+        );
         token.push_str(JWT_HEADER);
         token.push('.');
-        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(&claims)?, &mut token);
-        let mut signature = vec![0; keys.pair.public_modulus_len()];
+        URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+        let mut signature = vec![0; signature_len];
         keys.pair
             .sign(
                 &RSA_PKCS1_SHA256,
