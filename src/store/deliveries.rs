@@ -260,89 +260,71 @@ impl Store {
         }
     }
 
+    /// One statement for the whole batch on PostgreSQL; on SQLite, which has
+    /// no writable CTEs, one transaction of two statements sent as one query,
+    /// so one trip to its worker thread. The rows are bound as values, not
+    /// passed as JSON: SQLite re-parsed a row's JSON for every column it read.
     async fn write_attempts(&self, conn: &mut AnyConnection, finished: &[Finished]) -> Result<()> {
-        match self.dialect {
-            Dialect::Postgres => self.write_attempts_postgres(conn, finished).await,
-            Dialect::Sqlite => self.write_attempts_sqlite(conn, finished).await,
-        }
-    }
-
-    /// One statement for the whole batch.
-    async fn write_attempts_postgres(
-        &self,
-        conn: &mut AnyConnection,
-        finished: &[Finished],
-    ) -> Result<()> {
-        const CASTS: [&str; 10] = [
-            "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "::bigint",
-            "::bigint",
-        ];
-        let sql = format!(
-            "WITH input (delivery_id, attempt, status_code, error, latency_ms, response_body, at, state, next_at, delivered_at) \
-                  AS (VALUES {}), \
-             a AS (INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
-                   SELECT delivery_id, attempt, status_code, error, latency_ms, response_body, at FROM input) \
-             UPDATE webhook_deliveries d SET state = input.state, next_attempt_at = input.next_at, \
-                    delivered_at = input.delivered_at, locked_until = 0 \
-             FROM input WHERE d.id = input.delivery_id AND d.attempts = input.attempt",
-            values(finished.len(), &CASTS)
-        );
-        let mut query = sqlx::query(&sql);
-        for f in finished {
-            let (state, next, delivered_at) = f.outcome();
-            query = f
-                .bind_attempt(query)
-                .bind(state)
-                .bind(next)
-                .bind(delivered_at);
-        }
-        query.execute(conn).await?;
-        Ok(())
-    }
-
-    /// The whole batch in one trip to SQLite's worker thread: the attempts go
-    /// in as one JSON array, so the statements are the same for every batch
-    /// and prepared once, with one parameter to bind.
-    async fn write_attempts_sqlite(
-        &self,
-        conn: &mut AnyConnection,
-        finished: &[Finished],
-    ) -> Result<()> {
-        const SQL: &str = "BEGIN; \
-            INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at) \
-            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 \
-            FROM json_each(?1); \
-            UPDATE webhook_deliveries SET state = input.value ->> 7, next_attempt_at = input.value ->> 8, \
-                   delivered_at = input.value ->> 9, locked_until = 0 \
-            FROM json_each(?1) AS input \
-            WHERE webhook_deliveries.id = input.value ->> 0 AND webhook_deliveries.attempts = input.value ->> 1; \
-            COMMIT";
-        let rows: Vec<Value> = finished
-            .iter()
-            .map(|f| {
-                let (state, next, delivered_at) = f.outcome();
-                let a = &f.attempt;
-                json!([
-                    f.delivery_id,
-                    f.attempt_number,
-                    a.status_code,
-                    a.error,
-                    a.latency_ms,
-                    a.response_body,
-                    a.at,
-                    state,
-                    next,
-                    delivered_at
-                ])
-            })
-            .collect();
-        let batch = Value::Array(rows).to_string();
-        let written = sqlx::query(SQL).bind(&batch).execute(&mut *conn).await;
-        if written.is_err() {
-            // A statement after BEGIN failed: the transaction is still open.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        }
-        written?;
+        const ATTEMPTS: &str = "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at)";
+        const MOVE_ON: &str = "UPDATE webhook_deliveries SET state = input.state, next_attempt_at = input.next_at, \
+             delivered_at = input.delivered_at, locked_until = 0 \
+             FROM input WHERE webhook_deliveries.id = input.delivery_id AND webhook_deliveries.attempts = input.attempt";
+        let query = match self.dialect {
+            Dialect::Postgres => {
+                const CASTS: [&str; 10] = [
+                    "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "::bigint",
+                    "::bigint",
+                ];
+                let sql = format!(
+                    "WITH input (delivery_id, attempt, status_code, error, latency_ms, response_body, at, state, next_at, delivered_at) \
+                          AS (VALUES {}), \
+                     a AS ({ATTEMPTS} SELECT delivery_id, attempt, status_code, error, latency_ms, response_body, at FROM input) \
+                     {MOVE_ON}",
+                    values(finished.len(), &CASTS)
+                );
+                let mut query = sqlx::query(&sql);
+                for f in finished {
+                    let (state, next, delivered_at) = f.outcome();
+                    query = f
+                        .bind_attempt(query)
+                        .bind(state)
+                        .bind(next)
+                        .bind(delivered_at);
+                }
+                query.execute(&mut *conn).await
+            }
+            Dialect::Sqlite => {
+                // Plain `?` placeholders, each row bound once per statement:
+                // SQLite finds a named one (`$n`) by a scan of every name.
+                let sql = format!(
+                    "BEGIN; {ATTEMPTS} VALUES {}; \
+                     WITH input (delivery_id, attempt, state, next_at, delivered_at) AS (VALUES {}) {MOVE_ON}; \
+                     COMMIT",
+                    placeholders(finished.len(), 7),
+                    placeholders(finished.len(), 5)
+                );
+                let mut query = sqlx::query(&sql);
+                for f in finished {
+                    query = f.bind_attempt(query);
+                }
+                for f in finished {
+                    let (state, next, delivered_at) = f.outcome();
+                    query = query
+                        .bind(f.delivery_id)
+                        .bind(f.attempt_number)
+                        .bind(state)
+                        .bind(next)
+                        .bind(delivered_at);
+                }
+                let written = query.execute(&mut *conn).await;
+                if written.is_err() {
+                    // A statement after BEGIN failed: the transaction is still open.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                }
+                written
+            }
+        };
+        query?;
         Ok(())
     }
 
@@ -473,5 +455,20 @@ impl Store {
             .execute(&mut *self.write.acquire().await?)
             .await?;
         Ok(())
+    }
+}
+
+/// `rows` rows of `columns` plain `?` placeholders: `(?, ?), (?, ?)`.
+fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_make_rows_of_plain_parameters() {
+        assert_eq!(super::placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(super::placeholders(1, 1), "(?)");
     }
 }
