@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{FutureExt as _, Shared};
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
+use http::Uri;
 use rand::Rng;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::http::{parse_url, text, WebhookClient};
 use super::retry::RetryPolicy;
 use super::signer::AppSigner;
 use super::signing::SigningPool;
@@ -65,8 +67,8 @@ pub struct Dispatcher {
     store: Store,
     apps: HashMap<String, Arc<AppSigner>>,
     /// Each app's webhook URL, parsed once rather than on every POST.
-    urls: HashMap<String, Result<reqwest::Url, String>>,
-    client: reqwest::Client,
+    urls: HashMap<String, Result<Uri, String>>,
+    client: WebhookClient,
     settings: DispatchSettings,
     wake: Arc<Notify>,
     /// `None`: sign on the async workers themselves.
@@ -82,7 +84,7 @@ pub struct Dispatcher {
 struct Job {
     delivery: Claimed,
     slot: OwnedSemaphorePermit,
-    to: Result<(Arc<AppSigner>, reqwest::Url), String>,
+    to: Result<(Arc<AppSigner>, Uri), String>,
 }
 
 /// The end of a run's time to answer, shared by its POSTs.
@@ -92,7 +94,7 @@ type Deadline = Shared<tokio::time::Sleep>;
 struct Signed {
     delivery: Claimed,
     slot: OwnedSemaphorePermit,
-    post: Result<(reqwest::Url, String), String>,
+    post: Result<(Uri, String), String>,
 }
 
 impl Dispatcher {
@@ -103,16 +105,13 @@ impl Dispatcher {
         wake: Arc<Notify>,
         sign_on: SignOn,
     ) -> Self {
-        // No client timeout: each run of POSTs has one deadline of its own.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("HTTP client builds");
+        // The client has no timeout: each run of POSTs has one deadline of its own.
+        let client = WebhookClient::new();
         let urls = apps
             .iter()
             .filter_map(|(id, app)| {
                 let url = app.webhook_url.as_deref()?;
-                let parsed = reqwest::Url::parse(url)
+                let parsed = parse_url(url)
                     .map_err(|e| format!("app {id} webhook_url {url:?} is not a URL: {e}"));
                 Some((id.clone(), parsed))
             })
@@ -218,7 +217,7 @@ impl Dispatcher {
     }
 
     /// The app and URL a delivery goes to, or why it cannot be sent.
-    fn destination(&self, delivery: &Claimed) -> Result<(Arc<AppSigner>, reqwest::Url), String> {
+    fn destination(&self, delivery: &Claimed) -> Result<(Arc<AppSigner>, Uri), String> {
         let app = self
             .apps
             .get(&delivery.app_id)
@@ -283,7 +282,7 @@ impl Dispatcher {
     async fn deliver(
         &self,
         delivery: &Claimed,
-        post: Result<(reqwest::Url, String), String>,
+        post: Result<(Uri, String), String>,
         deadline: Deadline,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
@@ -316,7 +315,7 @@ impl Dispatcher {
     async fn attempt(
         &self,
         delivery: &Claimed,
-        url: reqwest::Url,
+        url: Uri,
         token: String,
         deadline: Deadline,
     ) -> Outcome {
@@ -329,12 +328,7 @@ impl Dispatcher {
                 "the lease ran out before sending; left for the next claim".into(),
             );
         }
-        let send = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "text/plain")
-            .body(token)
-            .send();
+        let send = self.client.post(url, token);
         let response = tokio::select! {
             response = send => response,
             _ = deadline.clone() => {
@@ -342,11 +336,11 @@ impl Dispatcher {
             }
         };
         match response {
-            Err(e) => Outcome::failed(format!("request failed: {e}")),
+            Err(e) => Outcome::failed(e),
             Ok(r) => {
                 let status = r.status();
                 let body = tokio::select! {
-                    text = r.text() => text.ok().map(|text| text.chars().take(KEPT_BODY).collect()),
+                    text = text(r) => text.map(|text| text.chars().take(KEPT_BODY).collect()),
                     _ = deadline => None,
                 };
                 Outcome {

@@ -2,6 +2,7 @@
 //! outbox, delivered at least once with retries, every attempt logged.
 
 pub mod dispatcher;
+mod http;
 pub mod retry;
 pub mod signer;
 pub mod signing;
