@@ -2,6 +2,8 @@
 //! change and its event commit or roll back together — and with them one delivery
 //! row per subscribing app, so no committed event can miss its webhooks.
 
+use std::fmt::Write as _;
+
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::Store;
@@ -105,7 +107,8 @@ pub(super) fn values(rows: usize, casts: &[&str]) -> String {
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&format!("${}{cast}", r * casts.len() + c + 1));
+            // Written in place: a batch of attempts has hundreds of these.
+            let _ = write!(out, "${}{cast}", r * casts.len() + c + 1);
         }
         out.push(')');
     }
