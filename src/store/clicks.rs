@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::group::GroupWrite;
-use super::outbox::{enqueue_many, values, NewEvent, ROWS_PER_STATEMENT};
+use super::outbox::{enqueue_many, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::checkout::CheckoutShape;
@@ -232,7 +232,7 @@ impl Store {
             let sql = format!(
                 "SELECT site_id, id, version FROM checkout_templates \
                  WHERE status = 'ACTIVE' AND (site_id, id) IN (VALUES {})",
-                values(chunk.len(), &["", ""])
+                placeholders(chunk.len(), 2)
             );
             let mut select = sqlx::query_as::<_, (String, String, i64)>(&sql);
             for (site, id) in chunk {
@@ -261,7 +261,7 @@ impl Store {
         for chunk in ok.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO checkouts (site_id, id, template_id, body, created_at) VALUES {}",
-                values(chunk.len(), &[""; 5])
+                placeholders(chunk.len(), 5)
             );
             let mut insert = sqlx::query(&sql);
             for c in chunk {
@@ -289,7 +289,7 @@ impl Store {
                 )
             })
             .collect();
-        enqueue_many(&mut tx, &self.subscribers, &events).await?;
+        enqueue_many(&mut tx, self.dialect, &self.subscribers, &events).await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -7,7 +7,7 @@ use tracing::instrument;
 
 use super::db::Kept;
 use super::group::GroupWrite;
-use super::outbox::values;
+use super::outbox::{placeholders, values};
 use super::{Dialect, Store};
 use crate::error::Result;
 
@@ -294,8 +294,8 @@ impl Store {
                 query.execute(&mut *conn).await
             }
             Dialect::Sqlite => {
-                // Plain `?` placeholders, each row bound once per statement:
-                // SQLite finds a named one (`$n`) by a scan of every name.
+                // Plain `?` placeholders (see `placeholders`), so each row is
+                // bound once per statement.
                 let sql = format!(
                     "BEGIN; {ATTEMPTS} VALUES {}; \
                      WITH input (delivery_id, attempt, state, next_at, delivered_at) AS (VALUES {}) {MOVE_ON}; \
@@ -455,20 +455,5 @@ impl Store {
             .execute(&mut *self.write.acquire().await?)
             .await?;
         Ok(())
-    }
-}
-
-/// `rows` rows of `columns` plain `?` placeholders: `(?, ?), (?, ?)`.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    vec![row; rows].join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn placeholders_make_rows_of_plain_parameters() {
-        assert_eq!(super::placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
-        assert_eq!(super::placeholders(1, 1), "(?)");
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::Store;
+use super::{Dialect, Store};
 
 /// One event to record; `body` is the JSON the event carries (the entity, or the
 /// action's body).
@@ -20,11 +20,12 @@ pub struct NewEvent<'a> {
 
 pub async fn enqueue(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     subscribers: &[String],
     event: NewEvent<'_>,
 ) -> sqlx::Result<()> {
     let id = crate::model::new_id();
-    enqueue_many(conn, subscribers, &[(&id, event)]).await
+    enqueue_many(conn, dialect, subscribers, &[(&id, event)]).await
 }
 
 /// Rows per statement when a batch is written row by row in SQL: well under
@@ -38,6 +39,7 @@ pub(super) const ROWS_PER_STATEMENT: usize = 200;
 /// [`ROWS_PER_STATEMENT`]). Events are numbered in the order given.
 pub(super) async fn enqueue_many(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     subscribers: &[String],
     events: &[(&str, NewEvent<'_>)],
 ) -> sqlx::Result<()> {
@@ -45,7 +47,7 @@ pub(super) async fn enqueue_many(
         let sql = format!(
             "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) VALUES {} \
              RETURNING seq, event_time",
-            values(chunk.len(), &[""; 6])
+            text_rows(dialect, chunk.len(), 6)
         );
         let mut insert = sqlx::query_as::<_, (i64, i64)>(&sql);
         for (id, e) in chunk {
@@ -69,7 +71,7 @@ pub(super) async fn enqueue_many(
         for part in deliveries.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at) VALUES {}",
-                values(part.len(), &[""; 4])
+                text_rows(dialect, part.len(), 4)
             );
             let mut insert = sqlx::query(&sql);
             for (seq, app, time) in part {
@@ -89,7 +91,7 @@ impl Store {
         mut tx: Transaction<'_, Any>,
         event: NewEvent<'_>,
     ) -> sqlx::Result<()> {
-        enqueue(&mut tx, &self.subscribers, event).await?;
+        enqueue(&mut tx, self.dialect, &self.subscribers, event).await?;
         tx.commit().await?;
         self.events_committed();
         Ok(())
@@ -115,6 +117,23 @@ pub(super) fn values(rows: usize, casts: &[&str]) -> String {
     out
 }
 
+/// `rows` rows of `columns` plain `?` placeholders, `(?, ?), (?, ?)`, for
+/// SQLite: it finds a named parameter (`$n`) by scanning every name in the
+/// statement, so binding hundreds of named ones takes time that grows with
+/// the square of their number.
+pub(super) fn placeholders(rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// `rows` rows of `columns` uncast placeholders in the dialect's best form.
+fn text_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
+    match dialect {
+        Dialect::Postgres => values(rows, &vec![""; columns]),
+        Dialect::Sqlite => placeholders(rows, columns),
+    }
+}
+
 /// Common table expressions `e` and `d` for one PostgreSQL statement: they
 /// record one event per row of `source` (which has `i`, `event_id`, `site_id`,
 /// `entity_id`, `body` and `t` columns), numbered in `i` order, and a
@@ -133,6 +152,12 @@ pub(super) fn events_cte(source: &str, slug: &str, apps: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholders_make_rows_of_plain_parameters() {
+        assert_eq!(super::placeholders(2, 3), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(super::placeholders(1, 1), "(?)");
+    }
+
     #[test]
     fn values_lists_are_numbered_row_by_row() {
         assert_eq!(

@@ -2,7 +2,7 @@ use sqlx::{AnyConnection, Connection as _, Row as _};
 use tracing::instrument;
 
 use super::group::GroupWrite;
-use super::outbox::{enqueue_many, events_cte, values, NewEvent, ROWS_PER_STATEMENT};
+use super::outbox::{enqueue_many, events_cte, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
 use super::{now_micros, Dialect, Store};
 use crate::error::Result;
 use crate::model::template::{status_of, Doc};
@@ -192,7 +192,7 @@ impl Store {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES {}",
-                values(chunk.len(), &[""; 6])
+                placeholders(chunk.len(), 6)
             );
             let mut insert = sqlx::query(&sql);
             for (c, r) in chunk {
@@ -221,7 +221,7 @@ impl Store {
                 )
             })
             .collect();
-        enqueue_many(&mut tx, &self.subscribers, &events).await?;
+        enqueue_many(&mut tx, self.dialect, &self.subscribers, &events).await?;
         tx.commit().await?;
         Ok(())
     }
