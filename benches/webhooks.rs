@@ -30,6 +30,14 @@ impl Arrivals {
     }
 }
 
+/// Serves `app` on a free local port; the URL of its `/hook`.
+async fn hook_url(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
 /// A receiver that answers 200 at once and notes (event id → arrival, event time).
 async fn receiver(arrivals: Arrivals) -> String {
     let app = axum::Router::new().route(
@@ -48,10 +56,7 @@ async fn receiver(arrivals: Arrivals) -> String {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    hook_url(app).await
 }
 
 /// A receiver that answers 200 at once and only counts, so that it takes as
@@ -65,10 +70,7 @@ async fn counting_receiver(count: Arc<AtomicUsize>) -> String {
             async { "ok" }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    hook_url(app).await
 }
 
 /// Deliveries in state `delivered`, and attempts, in the database at `url`.
