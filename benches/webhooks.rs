@@ -251,7 +251,7 @@ async fn signer_rate(dir: &std::path::Path) -> f64 {
     let store = checkout_templates::store::Store::connect("sqlite::memory:", 1)
         .await
         .unwrap();
-    let app: checkout_templates::config::AppConfig = toml::from_str(&format!(
+    let app: checkout_templates::webhooks::AppConfig = toml::from_str(&format!(
         "id = \"{APP}\"\nprivate_key_path = \"{}\"\n",
         key.display()
     ))
@@ -262,7 +262,7 @@ async fn signer_rate(dir: &std::path::Path) -> f64 {
         id: uuid::Uuid::new_v4().to_string(),
         site_id: SITE.into(),
         entity_id: uuid::Uuid::new_v4().to_string(),
-        slug: "created".into(),
+        slug: checkout_templates::model::events::Slug::Created,
         body: json!({"id": "x", "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]}).to_string(),
         event_time: 0,
     };

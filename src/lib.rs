@@ -2,14 +2,21 @@
 //! Templates REST API. [`router`] is the whole application; [`serve`] runs it.
 
 pub mod api;
+pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod console;
+pub mod control;
 pub mod error;
 pub mod model;
 pub mod query;
 pub mod service;
+pub mod site;
+pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod units;
 pub mod validate;
 pub mod webhooks;
 

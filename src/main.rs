@@ -1,14 +1,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use checkout_templates::config::{FileConfig, DEFAULT_DATABASE_URL, DEFAULT_LISTEN};
-use checkout_templates::state::AppState;
-use checkout_templates::store::Store;
+use checkout_templates::startup::{self, Launch};
 use checkout_templates::webhooks::SignOn;
 
 #[global_allocator]
@@ -86,6 +83,9 @@ struct ServeArgs {
     /// Do not deliver webhooks from this process (run a dispatcher elsewhere on the same database).
     #[arg(long, env = "CHECKOUT_TEMPLATES_NO_DISPATCHER")]
     no_dispatcher: bool,
+    /// Once serving, write the start-up facts (base URL, site id, API key, app id…) as JSON to this file.
+    #[arg(long, env = "CHECKOUT_TEMPLATES_READY_FILE")]
+    ready_file: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -124,122 +124,44 @@ fn database_url(flag: Option<&String>, file: &FileConfig) -> String {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
-    let listen = args
-        .listen
-        .or(file.listen)
-        .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default address"));
-    let database_url = database_url(args.database_url.as_ref(), &file);
-
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
-    let bound = listener.local_addr()?;
-    let tls = match (&args.tls_listen, &args.tls_cert, &args.tls_key) {
-        (Some(addr), Some(cert), Some(key)) => {
-            let config = checkout_templates::tls::server_config(cert, key)?;
-            let tcp = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding {addr}"))?;
-            Some(checkout_templates::tls::TlsListener::new(tcp, config)?)
-        }
-        _ => None,
+    let config = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
+    let launch = Launch {
+        listen: args
+            .listen
+            .or(config.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default address")),
+        database_url: database_url(args.database_url.as_ref(), &config),
+        tls: match (args.tls_listen, args.tls_cert, args.tls_key) {
+            (Some(addr), Some(cert), Some(key)) => Some((addr, cert, key)),
+            _ => None,
+        },
+        public_url: args.public_url.or_else(|| config.public_url.clone()),
+        dispatcher: (!args.no_dispatcher).then_some(SignOn::Threads),
+        config,
     };
-    let public_url = args
-        .public_url
-        .clone()
-        .or_else(|| file.public_url.clone())
-        .unwrap_or_else(|| format!("http://{bound}"));
-
-    let store = Store::connect(&database_url, file.limits.max_connections).await?;
-    let (state, welcome) = AppState::build(store, &file, &public_url).await?;
-
-    let mut banner = format!(
-        "checkout-templates listening on {public_url}\n  database   {}\n  site id    {}\n  site url   {}\n",
-        checkout_templates::store::redact(&database_url),
-        welcome.site_id,
-        welcome.site_url
-    );
-    if let Some(tls) = &tls {
-        let addr = axum::serve::Listener::local_addr(tls)?;
-        let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
-            format!("localhost:{}", addr.port())
-        } else {
-            addr.to_string()
-        };
-        banner.push_str(&format!(
-            "  https      https://{host}   (SDK: host: {{apiBaseUrl: '{host}'}})\n"
-        ));
-    }
-    if let Some(key) = &welcome.api_key {
-        banner.push_str(&format!("  api key    {key}   (admin)\n"));
-    }
-    if let Some(app_id) = &welcome.app_id {
-        banner.push_str(&format!(
-            "  app id     {app_id}   (public key {public_url}/_emulator/apps/{app_id}/public-key)\n  webhooks   {}\n",
-            welcome
-                .webhook_url
-                .as_deref()
-                .unwrap_or("not sent: no --webhook-url given")
-        ));
-    }
-    banner.push_str(&format!(
-        "  try        curl -s -X POST {public_url}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
-        welcome.site_id
-    ));
+    let server = launch.start().await?;
     // A closed stdout must not take the server down, so no println!.
-    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
-
-    let state = Arc::new(state);
-    let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
-    let dispatcher =
-        (!args.no_dispatcher).then(|| state.spawn_dispatcher(stopped, SignOn::Threads));
-    let (stop_serving, serving) = tokio::sync::watch::channel(false);
-    let stopped_by = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let plain = checkout_templates::serve(listener, state.clone(), stopped_by(serving.clone()));
-    let secure = async {
-        match tls {
-            Some(tls) => checkout_templates::serve(tls, state.clone(), stopped_by(serving)).await,
-            None => Ok(()),
-        }
-    };
-    let signal = async {
-        shutdown_signal().await;
-        let _ = stop_serving.send(true);
-        Ok(())
-    };
-    tokio::try_join!(plain, secure, signal)?;
-    // Requests are done; let in-flight deliveries finish. Undelivered events stay
-    // queued in the database for the next start.
-    let _ = stop_dispatcher.send(true);
-    if let Some(handle) = dispatcher {
-        let _ = handle.await;
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), server.facts.banner().as_bytes());
+    if let Some(path) = &args.ready_file {
+        server.facts.write_ready_file(path)?;
     }
-    state.store.close().await;
+    server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
-    let file = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
-    let database_url = database_url(args.database_url.as_ref(), &file);
-    let store = Store::connect(&database_url, file.limits.max_connections).await?;
-    let public_url = file.public_url.clone().unwrap_or_default();
-    let (state, _) = AppState::build(store, &file, &public_url).await?;
+    let config = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
+    let database_url = database_url(args.database_url.as_ref(), &config);
+    let public_url = config.public_url.clone().unwrap_or_default();
+    let (state, _) = startup::state(&config, &database_url, &public_url).await?;
     let banner = format!(
         "checkout-templates dispatching webhooks\n  database   {}\n",
         checkout_templates::store::redact(&database_url)
     );
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
-    let (stop, stopped) = tokio::sync::watch::channel(false);
     // Nothing else runs here, so the async workers sign themselves.
-    let dispatcher = state.spawn_dispatcher(stopped, SignOn::Workers);
-    shutdown_signal().await;
-    let _ = stop.send(true);
-    let _ = dispatcher.await;
-    state.store.close().await;
+    startup::dispatch_until(state, SignOn::Workers, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

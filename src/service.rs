@@ -4,12 +4,16 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, Result};
+use crate::clock::rfc3339;
+use crate::error::{ApiError, FieldViolation, Result};
 use crate::model::checkout::{CheckoutShape, NewCheckout};
+use crate::model::events::used_body;
+use crate::model::ids::{CheckoutId, TemplateId};
 use crate::model::template::{new_template, Doc, Patch};
 use crate::query::Plan;
-use crate::state::{AppState, Site};
-use crate::store::{now_micros, rfc3339, CheckoutOutcome, TemplateRow};
+use crate::site::Site;
+use crate::state::AppState;
+use crate::store::{CheckoutBodies, FromTemplate, TemplateRow};
 use crate::validate::is_guid;
 
 const MAX_BULK: usize = 100;
@@ -18,27 +22,38 @@ fn not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("checkout template {id} was not found"))
 }
 
-fn check_id(id: &str, field: &str) -> Result<()> {
-    if is_guid(id) {
-        Ok(())
-    } else {
-        Err(ApiError::validation(
-            field,
-            "FORMAT",
-            "must be a valid GUID",
-        ))
-    }
+/// The id in `s`, or a FORMAT violation of `field`.
+fn parse_id<T>(s: &str, field: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| ApiError::validation(field, "FORMAT", "must be a valid GUID"))
 }
 
 pub async fn create_template(state: &AppState, site: &Site, body: &Value) -> Result<String> {
     let doc = new_template(body.get("checkoutTemplate"), "checkoutTemplate")?;
-    let mut stored = state.store.insert_templates(&site.id, &[doc]).await?;
+    let now = state.clock.now_micros();
+    let mut stored = state.store.insert_templates(&site.id, &[doc], now).await?;
     Ok(stored.pop().expect("one template inserted"))
 }
 
 /// Creates what it can; each failure is reported at its index. All successes
 /// commit together.
 pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<Value> {
+    let (items, return_entity) = bulk_request(body)?;
+    let outcomes: Vec<Result<Doc>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| new_template(Some(item), &format!("checkoutTemplates[{i}]")))
+        .collect();
+    let valid: Vec<Doc> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok().cloned())
+        .collect();
+    let now = state.clock.now_micros();
+    let stored = state.store.insert_templates(&site.id, &valid, now).await?;
+    bulk_report(&outcomes, stored, return_entity)
+}
+
+/// The templates of a bulk create and whether to return them, checked.
+fn bulk_request(body: &Value) -> Result<(&Vec<Value>, bool)> {
     let items = match body.get("checkoutTemplates") {
         Some(Value::Array(items)) => items,
         None | Some(Value::Null) => {
@@ -57,24 +72,20 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
         }
     };
     if items.is_empty() {
-        return Err(ApiError::Validation(vec![
-            crate::error::FieldViolation::new(
-                "checkoutTemplates",
-                "MIN_SIZE",
-                "must contain at least 1 element",
-            )
-            .with_data(json!({"threshold": 1})),
-        ]));
+        return Err(ApiError::Validation(vec![FieldViolation::new(
+            "checkoutTemplates",
+            "MIN_SIZE",
+            "must contain at least 1 element",
+        )
+        .with_data(json!({"threshold": 1}))]));
     }
     if items.len() > MAX_BULK {
-        return Err(ApiError::Validation(vec![
-            crate::error::FieldViolation::new(
-                "checkoutTemplates",
-                "MAX_SIZE",
-                format!("must contain at most {MAX_BULK} elements"),
-            )
-            .with_data(json!({"threshold": MAX_BULK})),
-        ]));
+        return Err(ApiError::Validation(vec![FieldViolation::new(
+            "checkoutTemplates",
+            "MAX_SIZE",
+            format!("must contain at most {MAX_BULK} elements"),
+        )
+        .with_data(json!({"threshold": MAX_BULK}))]));
     }
     let return_entity = match body.get("returnEntity") {
         None | Some(Value::Null) => false,
@@ -87,26 +98,23 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
             ))
         }
     };
+    Ok((items, return_entity))
+}
 
-    let outcomes: Vec<Result<Doc>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| new_template(Some(item), &format!("checkoutTemplates[{i}]")))
-        .collect();
-    let valid: Vec<Doc> = outcomes
-        .iter()
-        .filter_map(|o| o.as_ref().ok().cloned())
-        .collect();
-    let mut stored = state
-        .store
-        .insert_templates(&site.id, &valid)
-        .await?
-        .into_iter();
-
+/// Bulk create's answer: one result per item, in order; `stored` holds the
+/// JSON of each valid item, in order.
+fn bulk_report(
+    outcomes: &[Result<Doc>],
+    stored: Vec<String>,
+    return_entity: bool,
+) -> Result<Value> {
+    let mut stored = stored.into_iter();
     let mut results = Vec::with_capacity(outcomes.len());
+    let mut successes = 0;
     for (index, outcome) in outcomes.iter().enumerate() {
         let result = match outcome {
             Ok(doc) => {
+                successes += 1;
                 let json = stored.next().expect("one stored body per valid template");
                 let mut r = json!({"itemMetadata": {"id": doc["id"], "originalIndex": index, "success": true}});
                 if return_entity {
@@ -123,20 +131,20 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
     Ok(json!({
         "results": results,
         "bulkActionMetadata": {
-            "totalSuccesses": valid.len(),
-            "totalFailures": outcomes.len() - valid.len(),
+            "totalSuccesses": successes,
+            "totalFailures": outcomes.len() - successes,
             "undetailedFailures": 0,
         }
     }))
 }
 
 pub async fn get_template(state: &AppState, site: &Site, id: &str) -> Result<String> {
-    check_id(id, "checkoutTemplateId")?;
+    let id = parse_id(id, "checkoutTemplateId", TemplateId::parse)?;
     state
         .store
-        .get_template(&site.id, id)
+        .get_template(&site.id, &id)
         .await?
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id.as_str()))
 }
 
 pub async fn update_template(
@@ -145,20 +153,23 @@ pub async fn update_template(
     id: &str,
     body: &Value,
 ) -> Result<String> {
-    let patch = Patch::parse(id, body)?;
+    let id = parse_id(id, "checkoutTemplate.id", TemplateId::parse)?;
+    let patch = Patch::parse(id.as_str(), body)?;
+    let now = state.clock.now_micros();
     state
         .store
-        .update_template(&site.id, id, |current| patch.apply(current))
+        .update_template(&site.id, &id, now, |current| patch.apply(current))
         .await?
-        .ok_or_else(|| not_found(id))
+        .ok_or_else(|| not_found(id.as_str()))
 }
 
 pub async fn delete_template(state: &AppState, site: &Site, id: &str) -> Result<()> {
-    check_id(id, "checkoutTemplateId")?;
-    if state.store.delete_template(&site.id, id).await? {
+    let id = parse_id(id, "checkoutTemplateId", TemplateId::parse)?;
+    let now = state.clock.now_micros();
+    if state.store.delete_template(&site.id, &id, now).await? {
         Ok(())
     } else {
-        Err(not_found(id))
+        Err(not_found(id.as_str()))
     }
 }
 
@@ -182,38 +193,36 @@ pub struct CreatedCheckout {
     pub purchase_flow_id: String,
 }
 
-enum Made {
-    Checkout(CreatedCheckout),
-    Inactive,
-    /// Unknown, deleted, or another site's.
-    NotFound,
-}
-
-async fn make_checkout(state: &AppState, site: &Site, template_id: &str) -> Result<Made> {
-    let id = crate::model::new_id();
+async fn make_checkout(
+    state: &AppState,
+    site: &Site,
+    template_id: &TemplateId,
+) -> Result<FromTemplate<CreatedCheckout>> {
+    let id = CheckoutId::new();
     let purchase_flow_id = uuid::Uuid::new_v4().to_string();
+    let now = state.clock.now_micros();
     let new = NewCheckout {
-        id: &id,
+        id: id.as_str(),
         purchase_flow_id: &purchase_flow_id,
-        created_date: &rfc3339(now_micros()),
+        created_date: &rfc3339(now),
     };
     let outcome = state
         .store
-        .create_checkout(&site.id, template_id, &id, |template| {
+        .create_checkout(&site.id, template_id, &id, now, |template| {
             let shape = template
                 .checkout_shape(|doc| CheckoutShape::of(doc, &state.pricing, &site.currency))?;
-            Ok(shape.fill(&new))
+            let checkout = shape.fill(&new);
+            Ok(CheckoutBodies {
+                used_event: used_body(&template.json, &checkout),
+                checkout,
+            })
         })
         .await?;
-    Ok(match outcome {
-        CheckoutOutcome::Created => Made::Checkout(CreatedCheckout {
-            checkout_url: site.checkout_url(&id),
-            checkout_id: id,
-            purchase_flow_id,
-        }),
-        CheckoutOutcome::Inactive => Made::Inactive,
-        CheckoutOutcome::NotFound => Made::NotFound,
-    })
+    Ok(outcome.map(|()| CreatedCheckout {
+        checkout_url: site.checkout_url(id.as_str()),
+        checkout_id: id.to_string(),
+        purchase_flow_id,
+    }))
 }
 
 pub async fn create_checkout(
@@ -222,7 +231,7 @@ pub async fn create_checkout(
     template_id: &str,
     body: &Value,
 ) -> Result<CreatedCheckout> {
-    check_id(template_id, "checkoutTemplateId")?;
+    let template_id = parse_id(template_id, "checkoutTemplateId", TemplateId::parse)?;
     match body.get("siteId") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == &site.id => {}
@@ -240,35 +249,35 @@ pub async fn create_checkout(
             ))
         }
     }
-    match make_checkout(state, site, template_id).await? {
-        Made::Checkout(created) => Ok(created),
-        Made::NotFound => Err(not_found(template_id)),
-        Made::Inactive => Err(ApiError::application(
+    match make_checkout(state, site, &template_id).await? {
+        FromTemplate::Made(created) => Ok(created),
+        FromTemplate::NotFound => Err(not_found(template_id.as_str())),
+        FromTemplate::Inactive => Err(ApiError::application(
             StatusCode::PRECONDITION_REQUIRED,
             "CANNOT_CREATE_CHECKOUT_FROM_INACTIVE_TEMPLATE",
             format!("checkout template {template_id} is INACTIVE"),
         )
-        .with_data(json!({"checkoutTemplateId": template_id}))),
+        .with_data(json!({"checkoutTemplateId": template_id.as_str()}))),
     }
 }
 
 /// The share link: a checkout's URL, or the site's own URL when the template
 /// cannot be used. Only URLs built for `site` are ever returned.
 pub async fn click(state: &AppState, site: &Site, template_id: &str) -> Result<String> {
-    if !is_guid(template_id) {
+    let Some(template_id) = TemplateId::parse(template_id) else {
         return Ok(site.url.clone());
-    }
-    Ok(match make_checkout(state, site, template_id).await? {
-        Made::Checkout(created) => created.checkout_url,
-        Made::Inactive | Made::NotFound => site.url.clone(),
+    };
+    Ok(match make_checkout(state, site, &template_id).await? {
+        FromTemplate::Made(created) => created.checkout_url,
+        FromTemplate::Inactive | FromTemplate::NotFound => site.url.clone(),
     })
 }
 
 pub async fn get_checkout(state: &AppState, site: &Site, id: &str) -> Result<String> {
-    check_id(id, "id")?;
+    let id = parse_id(id, "id", CheckoutId::parse)?;
     state
         .store
-        .get_checkout(&site.id, id)
+        .get_checkout(&site.id, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("checkout {id} was not found")))
 }

@@ -152,10 +152,15 @@ pub struct Server {
     pub base: String,
 }
 
-/// Starts `checkout-templates [args…]` and waits for its banner.
+/// Starts `checkout-templates [args…]` and waits for the start-up facts it
+/// writes to its `--ready-file`.
 pub fn start(args: &[&str], database_url: &str) -> Server {
+    let ready =
+        std::env::temp_dir().join(format!("ct-ready-{}.json", uuid::Uuid::new_v4().simple()));
     let mut child = Command::new(binary())
         .args(args)
+        .arg("--ready-file")
+        .arg(&ready)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -163,12 +168,26 @@ pub fn start(args: &[&str], database_url: &str) -> Server {
         .spawn()
         .expect("the binary starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a banner").unwrap();
-    let base = first
-        .strip_prefix("checkout-templates listening on ")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    // The banner comes first; the ready file once the banner is out.
+    let _banner = lines.next();
     std::thread::spawn(move || lines.for_each(drop));
+    let mut facts = None;
+    for _ in 0..3000 {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            facts = serde_json::from_str::<serde_json::Value>(&text).ok();
+            break;
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = std::fs::remove_file(&ready);
+    let base = facts
+        .as_ref()
+        .and_then(|f| f["baseUrl"].as_str())
+        .unwrap_or_default()
+        .to_string();
     Server { child, base }
 }
 

@@ -7,8 +7,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::extract::Caller;
 use super::respond::wrap_raw;
+use crate::auth::Caller;
 use crate::error::Result;
 use crate::service;
 use crate::state::AppState;

@@ -9,14 +9,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use crate::config::Role;
+use crate::auth::Caller;
 use crate::error::{ApiError, FieldViolation};
-use crate::state::{AppState, Site};
+use crate::state::AppState;
 
 /// A JSON request body. An empty body reads as `{}`, as the REST gateway treats it.
-pub struct Body(pub Value);
+pub struct JsonBody(pub Value);
 
-impl FromRequest<Arc<AppState>> for Body {
+impl FromRequest<Arc<AppState>> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
@@ -32,10 +32,10 @@ impl FromRequest<Arc<AppState>> for Body {
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Body(Value::Object(Default::default())));
+            return Ok(JsonBody(Value::Object(Default::default())));
         }
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(v @ Value::Object(_)) => Ok(Body(v)),
+            Ok(v @ Value::Object(_)) => Ok(JsonBody(v)),
             Ok(_) => Err(ApiError::validation(
                 "body",
                 "FORMAT",
@@ -45,25 +45,6 @@ impl FromRequest<Arc<AppState>> for Body {
                 "body",
                 "FORMAT",
                 format!("the request body is not valid JSON: {e}"),
-            )),
-        }
-    }
-}
-
-/// An authenticated caller, bound to one site.
-pub struct Caller {
-    pub site: Arc<Site>,
-    pub role: Role,
-}
-
-impl Caller {
-    /// Everything but creating checkouts and reading them needs an admin key.
-    pub fn admin(&self) -> Result<(), ApiError> {
-        match self.role {
-            Role::Admin => Ok(()),
-            Role::Visitor => Err(ApiError::PermissionDenied(
-                "this API key has the visitor role, which may only create checkouts from templates and read checkouts"
-                    .into(),
             )),
         }
     }
@@ -100,35 +81,7 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, Api
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
         _ => raw,
     };
-    let key = state
+    state
         .tenancy
-        .keys
-        .get(token)
-        .ok_or_else(|| ApiError::Unauthenticated("the API key is not valid".into()))?;
-    let site_id = match header(headers, "wix-site-id")? {
-        Some(id) if !id.is_empty() => id.to_string(),
-        _ => match key.site_ids.as_slice() {
-            [only] => only.clone(),
-            _ => {
-                return Err(ApiError::PermissionDenied(
-                    "missing wix-site-id header: this API key is bound to several sites".into(),
-                ))
-            }
-        },
-    };
-    if !key.site_ids.contains(&site_id) {
-        return Err(ApiError::PermissionDenied(format!(
-            "this API key is not authorized for site {site_id}"
-        )));
-    }
-    let site = state
-        .tenancy
-        .sites
-        .get(&site_id)
-        .cloned()
-        .ok_or_else(|| ApiError::PermissionDenied(format!("site {site_id} is not known")))?;
-    Ok(Caller {
-        site,
-        role: key.role,
-    })
+        .authenticate(token, header(headers, "wix-site-id")?)
 }

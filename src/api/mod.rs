@@ -6,6 +6,7 @@ mod emulator;
 mod extract;
 mod respond;
 mod templates;
+mod views;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(templates::router())
         .merge(checkouts::router())
         .merge(emulator::router())
+        .merge(crate::console::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::application(

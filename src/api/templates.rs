@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::extract::{Body, Caller};
+use super::extract::JsonBody;
 use super::respond::{raw_json, wrap_raw};
+use crate::auth::Caller;
 use crate::error::{ApiError, Result};
 use crate::service;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub fn router() -> Router<Arc<AppState>> {
 async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Body(body): Body,
+    JsonBody(body): JsonBody,
 ) -> Result<Response> {
     caller.admin()?;
     let template = service::create_template(&state, &caller.site, &body).await?;
@@ -51,7 +52,7 @@ async fn create(
 async fn bulk_create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Body(body): Body,
+    JsonBody(body): JsonBody,
 ) -> Result<Response> {
     caller.admin()?;
     Ok(Json(service::bulk_create(&state, &caller.site, &body).await?).into_response())
@@ -72,7 +73,7 @@ async fn update(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    JsonBody(body): JsonBody,
 ) -> Result<Response> {
     caller.admin()?;
     let template = service::update_template(&state, &caller.site, &id, &body).await?;
@@ -92,7 +93,7 @@ async fn remove(
 async fn query(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Body(body): Body,
+    JsonBody(body): JsonBody,
 ) -> Result<Response> {
     caller.admin()?;
     let (rows, paging) = service::query_templates(&state, &caller.site, &body).await?;
@@ -114,7 +115,7 @@ async fn create_checkout(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
-    Body(body): Body,
+    JsonBody(body): JsonBody,
 ) -> Result<Response> {
     let created = service::create_checkout(&state, &caller.site, &id, &body).await?;
     Ok(Json(json!({

@@ -8,32 +8,10 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 use super::money::{round_currency, Prices};
+use super::pricing::Pricing;
 use super::template::Doc;
-use crate::config::{CatalogItem, CouponConfig};
 use crate::error::{ApiError, Result};
 use crate::validate::parse_decimal;
-
-/// What prices a checkout: the configured catalog and coupons.
-#[derive(Debug, Default)]
-pub struct Pricing {
-    catalog: HashMap<(String, String), CatalogItem>,
-    coupons: HashMap<String, CouponConfig>,
-}
-
-impl Pricing {
-    pub fn new(catalog: &[CatalogItem], coupons: &[CouponConfig]) -> Self {
-        Pricing {
-            catalog: catalog
-                .iter()
-                .map(|i| ((i.app_id.clone(), i.catalog_item_id.clone()), i.clone()))
-                .collect(),
-            coupons: coupons
-                .iter()
-                .map(|c| (c.code.clone(), c.clone()))
-                .collect(),
-        }
-    }
-}
 
 /// Ids and time of a new checkout, chosen by the caller so the same values go to
 /// the database row, the response and the webhook.

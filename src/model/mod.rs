@@ -2,7 +2,10 @@
 //! are built from them.
 
 pub mod checkout;
+pub mod events;
+pub mod ids;
 pub mod money;
+pub mod pricing;
 pub mod schema;
 pub mod template;
 

@@ -1,20 +1,41 @@
-use sqlx::Connection as _;
+//! Checkouts: made from a template (with its `used` event) and read back.
+
 use tracing::instrument;
 
 use super::clicks::{CachedTemplate, ClickWrite};
-use super::{now_micros, Store};
+use super::Store;
 use crate::error::Result;
+use crate::model::ids::{CheckoutId, EventId, TemplateId};
 
-pub enum CheckoutOutcome {
-    Created,
+/// What making something from a template came to.
+#[derive(Debug)]
+pub enum FromTemplate<T> {
+    Made(T),
     Inactive,
+    /// Unknown, deleted, or another site's.
     NotFound,
 }
 
+impl<T> FromTemplate<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> FromTemplate<U> {
+        match self {
+            FromTemplate::Made(t) => FromTemplate::Made(f(t)),
+            FromTemplate::Inactive => FromTemplate::Inactive,
+            FromTemplate::NotFound => FromTemplate::NotFound,
+        }
+    }
+}
+
+/// The JSON a click writes: the checkout, and the body of its `used` event.
+pub struct CheckoutBodies {
+    pub checkout: String,
+    pub used_event: String,
+}
+
 impl Store {
-    /// Creates a checkout from a template: the checkout row and the template's
-    /// `used` event commit together. `build` turns the template into the
-    /// checkout's JSON, whose id is `checkout_id`.
+    /// Creates a checkout from a template at `now`: the checkout row and the
+    /// template's `used` event commit together. `build` turns the template
+    /// into the checkout's JSON (whose id is `checkout_id`) and the event's.
     ///
     /// The template comes from memory when it can; the write only lands if the
     /// template still has that version, else it is read afresh and built again.
@@ -22,127 +43,54 @@ impl Store {
     pub async fn create_checkout(
         &self,
         site_id: &str,
-        template_id: &str,
-        checkout_id: &str,
-        build: impl Fn(&CachedTemplate) -> Result<String>,
-    ) -> Result<CheckoutOutcome> {
+        template_id: &TemplateId,
+        checkout_id: &CheckoutId,
+        now: i64,
+        build: impl Fn(&CachedTemplate) -> Result<CheckoutBodies>,
+    ) -> Result<FromTemplate<()>> {
         let mut fresh = false;
         loop {
             let Some(template) = self.template_for_click(site_id, template_id, fresh).await? else {
-                return Ok(CheckoutOutcome::NotFound);
+                return Ok(FromTemplate::NotFound);
             };
             if !template.active {
                 if fresh {
-                    return Ok(CheckoutOutcome::Inactive);
+                    return Ok(FromTemplate::Inactive);
                 }
                 // Only the database may say a template is inactive.
                 fresh = true;
                 continue;
             }
-            let checkout_json = build(&template)?;
-            // Spliced rather than re-serialised: both halves are already JSON.
-            let used = format!(
-                r#"{{"checkoutTemplate":{},"checkout":{checkout_json}}}"#,
-                template.json
-            );
+            let bodies = build(&template)?;
             let written = self
                 .write_click(ClickWrite {
                     site_id: site_id.to_string(),
-                    template_id: template_id.to_string(),
+                    template_id: template_id.as_str().to_string(),
                     version: template.version,
-                    checkout_id: checkout_id.to_string(),
-                    checkout_json,
-                    event_id: crate::model::new_id(),
-                    used_json: used,
-                    time: now_micros(),
+                    checkout_id: checkout_id.as_str().to_string(),
+                    checkout_json: bodies.checkout,
+                    event_id: EventId::new().to_string(),
+                    used_json: bodies.used_event,
+                    time: now,
                 })
                 .await?;
             if written {
-                return Ok(CheckoutOutcome::Created);
+                return Ok(FromTemplate::Made(()));
             }
             // Changed, deactivated or deleted since it was read: read it again.
-            self.templates.forget(site_id, template_id);
+            self.templates.forget(site_id, template_id.as_str());
             fresh = true;
         }
     }
 
     #[instrument(skip_all)]
-    pub async fn get_checkout(&self, site_id: &str, id: &str) -> Result<Option<String>> {
+    pub async fn get_checkout(&self, site_id: &str, id: &CheckoutId) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT body FROM checkouts WHERE site_id = $1 AND id = $2")
                 .bind(site_id)
-                .bind(id)
+                .bind(id.as_str())
                 .fetch_optional(&mut *self.read.acquire().await?)
                 .await?,
         )
-    }
-
-    /// Deletes everything one site has, in one transaction.
-    pub async fn reset_site(&self, site_id: &str) -> Result<Removed> {
-        let mut conn = self.write.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let of_site = "SELECT seq FROM outbox_events WHERE site_id = $1";
-        sqlx::query(&format!(
-            "DELETE FROM webhook_attempts WHERE delivery_id IN \
-             (SELECT id FROM webhook_deliveries WHERE event_seq IN ({of_site}))"
-        ))
-        .bind(site_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(&format!(
-            "DELETE FROM webhook_deliveries WHERE event_seq IN ({of_site})"
-        ))
-        .bind(site_id)
-        .execute(&mut *tx)
-        .await?;
-        let mut counts = [0u64; 3];
-        for (i, table) in ["outbox_events", "checkouts", "checkout_templates"]
-            .iter()
-            .enumerate()
-        {
-            counts[i] = sqlx::query(&format!("DELETE FROM {table} WHERE site_id = $1"))
-                .bind(site_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        }
-        tx.commit().await?;
-        Ok(Removed {
-            events: counts[0],
-            checkouts: counts[1],
-            templates: counts[2],
-        })
-    }
-
-    /// Counts of rows per table, for the emulator's own endpoints and tests.
-    pub async fn count(&self, table: Table) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM {}", table.name());
-        Ok(sqlx::query_scalar(&sql)
-            .fetch_one(&mut *self.read.acquire().await?)
-            .await?)
-    }
-}
-
-/// Rows removed by a reset.
-pub struct Removed {
-    pub templates: u64,
-    pub checkouts: u64,
-    pub events: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Table {
-    Templates,
-    Checkouts,
-    Events,
-}
-
-impl Table {
-    fn name(self) -> &'static str {
-        match self {
-            Table::Templates => "checkout_templates",
-            Table::Checkouts => "checkouts",
-            Table::Events => "outbox_events",
-        }
     }
 }

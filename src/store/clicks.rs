@@ -15,6 +15,8 @@ use super::outbox::{enqueue_many, placeholders, values, NewEvent, ROWS_PER_STATE
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::checkout::CheckoutShape;
+use crate::model::events::Slug;
+use crate::model::ids::TemplateId;
 use crate::model::template::Doc;
 
 /// A template as the click needs it, shared by every click on it.
@@ -108,9 +110,10 @@ impl Store {
     pub async fn template_for_click(
         &self,
         site_id: &str,
-        id: &str,
+        id: &TemplateId,
         fresh: bool,
     ) -> Result<Option<Arc<CachedTemplate>>> {
+        let id = id.as_str();
         if !fresh {
             if let Some(hit) = self.templates.get(site_id, id) {
                 return Ok(Some(hit));
@@ -189,7 +192,7 @@ impl Store {
              {} \
              SELECT i FROM ok",
             values(clicks.len(), &CASTS),
-            super::outbox::events_cte("ok", "used", &apps),
+            super::outbox::events_cte("ok", Slug::Used, &apps),
         );
         let mut query = sqlx::query(&sql);
         for (i, c) in clicks.iter().enumerate() {
@@ -282,7 +285,7 @@ impl Store {
                     NewEvent {
                         site_id: &c.site_id,
                         entity_id: &c.template_id,
-                        slug: "used",
+                        slug: Slug::Used,
                         body: &c.used_json,
                         time: c.time,
                     },

@@ -1,7 +1,6 @@
 //! Webhook deliveries: claimed under a lease so cooperating dispatchers (many
 //! instances on one PostgreSQL) never send the same attempt at the same time.
 
-use serde_json::{json, Value};
 use sqlx::{AnyConnection, Row as _};
 use tracing::instrument;
 
@@ -10,6 +9,7 @@ use super::group::GroupWrite;
 use super::outbox::{placeholders, values};
 use super::{Dialect, Store};
 use crate::error::Result;
+use crate::model::events::Slug;
 
 /// An outbox event as the dispatcher needs it.
 #[derive(Debug, Clone)]
@@ -18,9 +18,39 @@ pub struct EventRow {
     pub id: String,
     pub site_id: String,
     pub entity_id: String,
-    pub slug: String,
+    pub slug: Slug,
     pub body: String,
     pub event_time: i64,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Waiting for its next attempt.
+    Pending,
+    Delivered,
+    /// No attempts are left.
+    Failed,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 3] = [
+        DeliveryState::Pending,
+        DeliveryState::Delivered,
+        DeliveryState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|d| d.as_str() == s)
+    }
 }
 
 /// A delivery this dispatcher now owns until its lease ends.
@@ -85,10 +115,16 @@ fn event_at(r: &sqlx::any::AnyRow, first: usize) -> Result<EventRow> {
         id: r.try_get(first + 1)?,
         site_id: r.try_get(first + 2)?,
         entity_id: r.try_get(first + 3)?,
-        slug: r.try_get(first + 4)?,
+        slug: slug_at(r, first + 4)?,
         body: r.try_get(first + 5)?,
         event_time: r.try_get(first + 6)?,
     })
+}
+
+/// The slug stored in column `at`.
+pub(super) fn slug_at(r: &sqlx::any::AnyRow, at: usize) -> Result<Slug> {
+    let slug: String = r.try_get(at)?;
+    Ok(Slug::parse(&slug).ok_or_else(|| anyhow::anyhow!("unknown event slug {slug:?} stored"))?)
 }
 
 /// One finished attempt, ready to record.
@@ -117,11 +153,16 @@ impl Finished {
 
     /// The delivery's state, next attempt time and delivery time after it.
     fn outcome(&self) -> (&'static str, i64, Option<i64>) {
-        match self.after {
-            After::Delivered => ("delivered", self.attempt.at, Some(self.attempt.at)),
-            After::RetryAt(at) => ("pending", at, None),
-            After::GiveUp => ("failed", self.attempt.at, None),
-        }
+        let (state, next, delivered) = match self.after {
+            After::Delivered => (
+                DeliveryState::Delivered,
+                self.attempt.at,
+                Some(self.attempt.at),
+            ),
+            After::RetryAt(at) => (DeliveryState::Pending, at, None),
+            After::GiveUp => (DeliveryState::Failed, self.attempt.at, None),
+        };
+        (state.as_str(), next, delivered)
     }
 }
 
@@ -153,18 +194,6 @@ impl Claimer {
             .run(async |conn| store.claim_deliveries(conn, now, lease_until, limit).await)
             .await
     }
-}
-
-/// Filters of the delivery log.
-#[derive(Debug, Default, Clone)]
-pub struct LogFilter {
-    pub site_id: Option<String>,
-    pub app_id: Option<String>,
-    pub state: Option<String>,
-    pub event_id: Option<String>,
-    pub entity_id: Option<String>,
-    pub slug: Option<String>,
-    pub limit: i64,
 }
 
 impl Store {
@@ -344,116 +373,5 @@ impl Store {
             self.wake.notify_one();
         }
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Deliveries newest first, each with its event and every attempt. One
-    /// statement, so a delivery and its attempts come from the same snapshot.
-    pub async fn list_deliveries(&self, filter: &LogFilter) -> Result<Vec<Value>> {
-        let mut wanted = String::from(
-            "SELECT d.id FROM webhook_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE 1=1",
-        );
-        let mut params: Vec<&str> = Vec::new();
-        for (column, value) in [
-            ("e.site_id", &filter.site_id),
-            ("d.app_id", &filter.app_id),
-            ("d.state", &filter.state),
-            ("e.id", &filter.event_id),
-            ("e.entity_id", &filter.entity_id),
-            ("e.slug", &filter.slug),
-        ] {
-            if let Some(v) = value {
-                params.push(v);
-                wanted.push_str(&format!(" AND {column} = ${}", params.len()));
-            }
-        }
-        wanted.push_str(&format!(
-            " ORDER BY d.id DESC LIMIT {}",
-            filter.limit.clamp(1, 1000)
-        ));
-        let sql = format!(
-            "SELECT d.id, d.app_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, \
-                    e.id, e.seq, e.site_id, e.entity_id, e.slug, \
-                    a.attempt, a.status_code, a.error, a.latency_ms, a.response_body, a.attempted_at \
-             FROM webhook_deliveries d \
-             JOIN outbox_events e ON e.seq = d.event_seq \
-             LEFT JOIN webhook_attempts a ON a.delivery_id = d.id \
-             WHERE d.id IN ({wanted}) \
-             ORDER BY d.id DESC, a.id"
-        );
-        let mut query = sqlx::query(&sql);
-        for p in params {
-            query = query.bind(p);
-        }
-        let rows = query.fetch_all(&mut *self.read.acquire().await?).await?;
-        let mut out: Vec<Value> = Vec::new();
-        let mut last_id = None;
-        for r in rows {
-            let id: i64 = r.try_get(0)?;
-            if last_id != Some(id) {
-                last_id = Some(id);
-                let delivered_at: Option<i64> = r.try_get(6)?;
-                out.push(json!({
-                    "id": id.to_string(),
-                    "appId": r.try_get::<String, _>(1)?,
-                    "state": r.try_get::<String, _>(2)?,
-                    "attemptCount": r.try_get::<i64, _>(3)?,
-                    "nextAttemptAt": super::rfc3339(r.try_get::<i64, _>(4)?),
-                    "createdAt": super::rfc3339(r.try_get::<i64, _>(5)?),
-                    "deliveredAt": delivered_at.map(super::rfc3339),
-                    "event": {
-                        "id": r.try_get::<String, _>(7)?,
-                        "entityEventSequence": r.try_get::<i64, _>(8)?.to_string(),
-                        "siteId": r.try_get::<String, _>(9)?,
-                        "entityId": r.try_get::<String, _>(10)?,
-                        "slug": r.try_get::<String, _>(11)?,
-                    },
-                    "attempts": [],
-                }));
-            }
-            if let Some(attempt) = r.try_get::<Option<i64>, _>(12)? {
-                let entry = out.last_mut().expect("a delivery was pushed");
-                entry["attempts"]
-                    .as_array_mut()
-                    .expect("attempts is an array")
-                    .push(json!({
-                        "attempt": attempt,
-                        "statusCode": r.try_get::<Option<i64>, _>(13)?,
-                        "error": r.try_get::<Option<String>, _>(14)?,
-                        "latencyMs": r.try_get::<i64, _>(15)?,
-                        "responseBody": r.try_get::<Option<String>, _>(16)?,
-                        "attemptedAt": super::rfc3339(r.try_get::<i64, _>(17)?),
-                    }));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The app's stored key pair as (private PEM, public PEM).
-    pub async fn app_key(&self, app_id: &str) -> Result<Option<(String, String)>> {
-        let row = sqlx::query("SELECT private_pem, public_pem FROM app_keys WHERE app_id = $1")
-            .bind(app_id)
-            .fetch_optional(&mut *self.write.acquire().await?)
-            .await?;
-        Ok(match row {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        })
-    }
-
-    /// Stores a key pair unless the app has one; the first instance to store wins,
-    /// so every instance signs with the same key.
-    pub async fn insert_app_key(
-        &self,
-        app_id: &str,
-        private_pem: &str,
-        public_pem: &str,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO app_keys (app_id, private_pem, public_pem) VALUES ($1, $2, $3) ON CONFLICT (app_id) DO NOTHING")
-            .bind(app_id)
-            .bind(private_pem)
-            .bind(public_pem)
-            .execute(&mut *self.write.acquire().await?)
-            .await?;
-        Ok(())
     }
 }

@@ -13,18 +13,26 @@ use tokio::sync::oneshot;
 use super::db::{Db, Kept};
 use crate::error::Result;
 
-/// How concurrent writes are committed.
-#[derive(Debug, Clone)]
+/// How concurrent writes are committed: the `[performance]` section of the
+/// configuration.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct GroupCommit {
     /// Off: each write is its own transaction, made by the request's task.
+    /// On: each is still answered only after the transaction holding it has
+    /// committed.
+    #[serde(rename = "group_commit")]
     pub enabled: bool,
     /// Writes in one transaction at most.
+    #[serde(rename = "group_commit_max_batch")]
     pub max_batch: usize,
     /// How long a batch waits for more writes once it has one. Zero batches
     /// only what is already waiting, which adds no latency when idle.
+    #[serde(rename = "group_commit_window_us", with = "crate::units::micros")]
     pub window: Duration,
     /// Batches of one kind committed at the same time (PostgreSQL; SQLite has
     /// one writer).
+    #[serde(rename = "group_commit_writers")]
     pub writers: usize,
 }
 
@@ -38,6 +46,19 @@ impl Default for GroupCommit {
             // keep PostgreSQL busy while the next one gathers.
             writers: 2,
         }
+    }
+}
+
+impl GroupCommit {
+    /// Catches mistakes at boot rather than at the first write.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=500).contains(&self.max_batch)
+            || self.writers == 0
+            || self.window > Duration::from_millis(100)
+        {
+            anyhow::bail!("[performance] group_commit_max_batch must be 1-500, group_commit_writers positive, group_commit_window_us at most 100000");
+        }
+        Ok(())
     }
 }
 

@@ -1,18 +1,25 @@
 //! Storage on SQLite or PostgreSQL through sqlx's Any driver. The SQL is shared;
 //! where the engines differ (row locks, how writers are pooled) the [`Dialect`] says.
 
+mod app_keys;
 mod checkouts;
 mod clicks;
+mod counts;
 mod db;
 mod deliveries;
+mod delivery_log;
 mod group;
 mod outbox;
+mod reset;
 mod settings;
 mod templates;
 
-pub use checkouts::{CheckoutOutcome, Table};
-pub use deliveries::{After, Attempt, Claimed, Claimer, EventRow, LogFilter};
+pub use checkouts::{CheckoutBodies, FromTemplate};
+pub use counts::Table;
+pub use deliveries::{After, Attempt, Claimed, Claimer, DeliveryState, EventRow};
+pub use delivery_log::{AttemptRecord, DeliveryRecord, LogFilter};
 pub use group::GroupCommit;
+pub use reset::Removed;
 pub use templates::TemplateRow;
 
 use anyhow::Context;
@@ -75,103 +82,18 @@ struct Groups {
     attempts: std::sync::Arc<group::Group<deliveries::Attempts>>,
 }
 
-static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
-impl Store {
-    /// Connects, creating a missing SQLite file, and applies migrations.
-    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
-        sqlx::any::install_default_drivers();
-        let dialect = Dialect::of_url(url)?;
-        let store = match dialect {
-            Dialect::Postgres => {
-                let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-                let pool = AnyPoolOptions::new()
-                    .max_connections(max_connections)
-                    // sqlx pings every connection it hands out: a round trip
-                    // per query. A connection that broke fails its query
-                    // instead, and the pool replaces it.
-                    .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
-                    .await
-                    .with_context(|| format!("connecting to {}", redact(url)))?;
-                Store {
-                    write: Db::Pool(pool.clone()),
-                    read: Db::Pool(pool),
-                    dialect,
-                    subscribers: Default::default(),
-                    subscribers_json: "[]".into(),
-                    wake: Default::default(),
-                    templates: Default::default(),
-                    groups: None,
-                }
-            }
-            Dialect::Sqlite => {
-                let memory = url.contains(":memory:") || url.contains("mode=memory");
-                let url = sqlite_url(url);
-                let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-                let write = Db::set(vec![open_sqlite(&options)
-                    .await
-                    .with_context(|| format!("opening {url}"))?]);
-                // An in-memory database exists only in the connection that made it.
-                let read = if memory {
-                    write.clone()
-                } else {
-                    let mut readers = Vec::new();
-                    for _ in 0..SQLITE_READERS {
-                        readers.push(open_sqlite(&options).await?);
-                    }
-                    Db::set(readers)
-                };
-                Store {
-                    write,
-                    read,
-                    dialect,
-                    subscribers: Default::default(),
-                    subscribers_json: "[]".into(),
-                    wake: Default::default(),
-                    templates: Default::default(),
-                    groups: None,
-                }
-            }
-        };
-        let migrator = match dialect {
-            Dialect::Sqlite => &MIGRATE_SQLITE,
-            Dialect::Postgres => &MIGRATE_POSTGRES,
-        };
-        migrator
-            .run(&mut *store.write.acquire().await?)
-            .await
-            .context("applying migrations")?;
-        Ok(store)
-    }
-
-    /// Sets the apps whose webhooks every new event is queued for.
-    pub fn with_subscribers(mut self, app_ids: Vec<String>) -> Store {
-        self.subscribers_json = serde_json::to_string(&app_ids)
-            .expect("a list of strings serializes")
-            .into();
-        self.subscribers = app_ids.into();
-        self
-    }
-
-    /// Starts the writer tasks that commit concurrent clicks, creates and
-    /// webhook attempts in groups.
-    pub fn with_group_commit(mut self, settings: &GroupCommit) -> Store {
-        if !settings.enabled {
-            self.groups = None;
-            return self;
-        }
-        let writers = match self.dialect {
+impl Groups {
+    /// The writer tasks, each writing through a copy of `store` without groups.
+    fn start(store: &Store, settings: &GroupCommit) -> Groups {
+        let writers = match store.dialect {
             Dialect::Sqlite => 1,
             Dialect::Postgres => settings.writers.max(1),
         };
         let base = Store {
             groups: None,
-            ..self.clone()
+            ..store.clone()
         };
-        self.groups = Some(std::sync::Arc::new(Groups {
+        Groups {
             clicks: group::Group::start(
                 clicks::Clicks(base.clone()),
                 &base.write,
@@ -190,7 +112,91 @@ impl Store {
                 writers,
                 settings,
             ),
-        }));
+        }
+    }
+}
+
+static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// A store on these connections, with no subscribers and no group writers yet.
+    fn over(write: Db, read: Db, dialect: Dialect) -> Store {
+        Store {
+            write,
+            read,
+            dialect,
+            subscribers: Default::default(),
+            subscribers_json: "[]".into(),
+            wake: Default::default(),
+            templates: Default::default(),
+            groups: None,
+        }
+    }
+
+    /// Connects, creating a missing SQLite file, and applies migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)?;
+        let store = match dialect {
+            Dialect::Postgres => {
+                let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    // sqlx pings every connection it hands out: a round trip
+                    // per query. A connection that broke fails its query
+                    // instead, and the pool replaces it.
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .with_context(|| format!("connecting to {}", redact(url)))?;
+                Store::over(Db::Pool(pool.clone()), Db::Pool(pool), dialect)
+            }
+            Dialect::Sqlite => {
+                let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let url = sqlite_url(url);
+                let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+                let write = Db::set(vec![open_sqlite(&options)
+                    .await
+                    .with_context(|| format!("opening {url}"))?]);
+                // An in-memory database exists only in the connection that made it.
+                let read = if memory {
+                    write.clone()
+                } else {
+                    let mut readers = Vec::new();
+                    for _ in 0..SQLITE_READERS {
+                        readers.push(open_sqlite(&options).await?);
+                    }
+                    Db::set(readers)
+                };
+                Store::over(write, read, dialect)
+            }
+        };
+        let migrator = match dialect {
+            Dialect::Sqlite => &MIGRATE_SQLITE,
+            Dialect::Postgres => &MIGRATE_POSTGRES,
+        };
+        migrator
+            .run(&mut *store.write.acquire().await?)
+            .await
+            .context("applying migrations")?;
+        Ok(store)
+    }
+
+    /// Sets the apps whose webhooks every new event is queued for, and starts
+    /// the writer tasks that commit concurrent clicks, creates and webhook
+    /// attempts in groups. One call, so the writers are built from the
+    /// finished store and see everything it was given.
+    pub fn with_writers(mut self, subscribers: Vec<String>, group_commit: &GroupCommit) -> Store {
+        self.subscribers_json = serde_json::to_string(&subscribers)
+            .expect("a list of strings serializes")
+            .into();
+        self.subscribers = subscribers.into();
+        self.groups = None;
+        if group_commit.enabled {
+            self.groups = Some(std::sync::Arc::new(Groups::start(&self, group_commit)));
+        }
         self
     }
 
@@ -276,30 +282,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Microseconds since the epoch: the one clock every table uses.
-pub fn now_micros() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    (now.unix_timestamp_nanos() / 1000) as i64
-}
-
-/// RFC 3339 with milliseconds and `Z`, as Wix formats dates.
-pub fn rfc3339(micros: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(micros as i128 * 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    t.format(&format).expect("valid date format")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_dates_like_wix() {
-        assert_eq!(rfc3339(1_700_000_000_123_456), "2023-11-14T22:13:20.123Z");
-    }
 
     #[test]
     fn sqlite_urls_create_missing_files() {

@@ -7,13 +7,15 @@ use std::fmt::Write as _;
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::{Dialect, Store};
+use crate::model::events::Slug;
+use crate::model::ids::EventId;
 
 /// One event to record; `body` is the JSON the event carries (the entity, or the
 /// action's body).
 pub struct NewEvent<'a> {
     pub site_id: &'a str,
     pub entity_id: &'a str,
-    pub slug: &'a str,
+    pub slug: Slug,
     pub body: &'a str,
     pub time: i64,
 }
@@ -24,7 +26,7 @@ pub async fn enqueue(
     subscribers: &[String],
     event: NewEvent<'_>,
 ) -> sqlx::Result<()> {
-    let id = crate::model::new_id();
+    let id = EventId::new().to_string();
     enqueue_many(conn, dialect, subscribers, &[(&id, event)]).await
 }
 
@@ -55,7 +57,7 @@ pub(super) async fn enqueue_many(
                 .bind(*id)
                 .bind(e.site_id)
                 .bind(e.entity_id)
-                .bind(e.slug)
+                .bind(e.slug.as_str())
                 .bind(e.body)
                 .bind(e.time);
         }
@@ -139,7 +141,7 @@ fn text_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
 /// `entity_id`, `body` and `t` columns), numbered in `i` order, and a
 /// delivery per subscribing app; `apps` is the placeholder holding the
 /// subscribers as a JSON array.
-pub(super) fn events_cte(source: &str, slug: &str, apps: &str) -> String {
+pub(super) fn events_cte(source: &str, slug: Slug, apps: &str) -> String {
     format!(
         "e AS (INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) \
                SELECT event_id, site_id, entity_id, '{slug}', body, t FROM {source} ORDER BY i \

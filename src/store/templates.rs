@@ -3,8 +3,10 @@ use tracing::instrument;
 
 use super::group::GroupWrite;
 use super::outbox::{enqueue_many, events_cte, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
-use super::{now_micros, Dialect, Store};
+use super::{Dialect, Store};
 use crate::error::Result;
+use crate::model::events::Slug;
+use crate::model::ids::{EventId, TemplateId};
 use crate::model::template::{status_of, Doc};
 use crate::query::filter::{Column, Sql};
 use crate::query::Row;
@@ -77,8 +79,13 @@ impl Store {
     /// Inserts templates and their `created` events in one transaction
     /// (shared with concurrent creates under group commit); returns their JSON.
     #[instrument(skip_all, fields(count = docs.len()))]
-    pub async fn insert_templates(&self, site_id: &str, docs: &[Doc]) -> Result<Vec<String>> {
-        let time = now_micros();
+    pub async fn insert_templates(
+        &self,
+        site_id: &str,
+        docs: &[Doc],
+        now: i64,
+    ) -> Result<Vec<String>> {
+        let time = now;
         let rows = docs
             .iter()
             .map(|doc| NewTemplate {
@@ -88,7 +95,7 @@ impl Store {
                     .to_string(),
                 status: status_of(doc).to_string(),
                 body: to_json(doc),
-                event_id: crate::model::new_id(),
+                event_id: EventId::new().to_string(),
             })
             .collect();
         let creates = NewTemplates {
@@ -157,7 +164,7 @@ impl Store {
              {} \
              SELECT count(*) FROM input",
             values(count, &CASTS),
-            events_cte("input", "created", &apps),
+            events_cte("input", Slug::Created, &apps),
         );
         let mut query = sqlx::query(&sql);
         let rows = creates
@@ -214,7 +221,7 @@ impl Store {
                     NewEvent {
                         site_id: &c.site_id,
                         entity_id: &r.id,
-                        slug: "created",
+                        slug: Slug::Created,
                         body: &r.body,
                         time: c.time,
                     },
@@ -227,27 +234,29 @@ impl Store {
     }
 
     #[instrument(skip_all)]
-    pub async fn get_template(&self, site_id: &str, id: &str) -> Result<Option<String>> {
+    pub async fn get_template(&self, site_id: &str, id: &TemplateId) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar(
                 "SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2",
             )
             .bind(site_id)
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&mut *self.read.acquire().await?)
             .await?,
         )
     }
 
-    /// Read-modify-write under a row lock; `change` sees the stored document and
-    /// returns the new one (or an error, which changes nothing).
+    /// Read-modify-write under a row lock, at `now`; `change` sees the stored
+    /// document and returns the new one (or an error, which changes nothing).
     #[instrument(skip_all)]
     pub async fn update_template(
         &self,
         site_id: &str,
-        id: &str,
+        id: &TemplateId,
+        now: i64,
         change: impl FnOnce(&Doc) -> Result<Doc>,
     ) -> Result<Option<String>> {
+        let id = id.as_str();
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
         let select = format!(
@@ -265,7 +274,6 @@ impl Store {
         let current: Doc = serde_json::from_str(&current).map_err(anyhow::Error::from)?;
         let next = change(&current)?;
         let body = to_json(&next);
-        let now = now_micros();
         sqlx::query("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE site_id = $1 AND id = $2")
             .bind(site_id)
             .bind(id)
@@ -279,7 +287,7 @@ impl Store {
             NewEvent {
                 site_id,
                 entity_id: id,
-                slug: "updated",
+                slug: Slug::Updated,
                 body: &body,
                 time: now,
             },
@@ -289,9 +297,11 @@ impl Store {
         Ok(Some(body))
     }
 
-    /// Deletes a template and records a `deleted` event carrying it; `false` if absent.
+    /// Deletes a template and records a `deleted` event carrying it at `now`;
+    /// `false` if absent.
     #[instrument(skip_all)]
-    pub async fn delete_template(&self, site_id: &str, id: &str) -> Result<bool> {
+    pub async fn delete_template(&self, site_id: &str, id: &TemplateId, now: i64) -> Result<bool> {
+        let id = id.as_str();
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
         let deleted: Option<String> = sqlx::query_scalar(
@@ -310,9 +320,9 @@ impl Store {
             NewEvent {
                 site_id,
                 entity_id: id,
-                slug: "deleted",
+                slug: Slug::Deleted,
                 body: &body,
-                time: now_micros(),
+                time: now,
             },
         )
         .await?;

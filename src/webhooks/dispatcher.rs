@@ -12,11 +12,12 @@ use http::Uri;
 use rand::Rng;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::apps::AppSigner;
 use super::http::{parse_url, text, WebhookClient};
-use super::retry::RetryPolicy;
-use super::signer::AppSigner;
-use super::signing::SigningPool;
-use crate::store::{now_micros, After, Attempt, Claimed, Claimer, Store};
+use super::settings::DispatchSettings;
+use super::signing_threads::SigningPool;
+use crate::clock::Clock;
+use crate::store::{After, Attempt, Claimed, Claimer, Store};
 
 /// Time kept free at the end of a lease to record the attempt.
 const LEASE_MARGIN_MICROS: i64 = 500_000;
@@ -26,31 +27,6 @@ const CLAIM_GATHER: Duration = Duration::from_millis(2);
 
 /// Longest response body kept in the delivery log.
 const KEPT_BODY: usize = 1024;
-
-#[derive(Debug, Clone)]
-pub struct DispatchSettings {
-    /// A 2xx within this is delivered; Wix waits 1250 ms.
-    pub timeout: Duration,
-    pub retry: RetryPolicy,
-    /// How often to look for due deliveries when nothing woke the dispatcher.
-    pub poll_interval: Duration,
-    /// Deliveries claimed, and sent concurrently, at a time.
-    pub batch_size: i64,
-    /// How long a claim is exclusive; longer than any attempt can take.
-    pub lease: Duration,
-}
-
-impl Default for DispatchSettings {
-    fn default() -> Self {
-        DispatchSettings {
-            timeout: Duration::from_millis(1250),
-            retry: RetryPolicy::default(),
-            poll_interval: Duration::from_millis(500),
-            batch_size: 32,
-            lease: Duration::from_secs(30),
-        }
-    }
-}
 
 /// Where webhooks are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +46,7 @@ pub struct Dispatcher {
     urls: HashMap<String, Result<Uri, String>>,
     client: WebhookClient,
     settings: DispatchSettings,
+    clock: Clock,
     wake: Arc<Notify>,
     /// `None`: sign on the async workers themselves.
     signing: Option<SigningPool>,
@@ -102,9 +79,10 @@ impl Dispatcher {
         store: Store,
         apps: HashMap<String, Arc<AppSigner>>,
         settings: DispatchSettings,
-        wake: Arc<Notify>,
+        clock: Clock,
         sign_on: SignOn,
     ) -> Self {
+        let wake = store.wake_handle();
         // The client has no timeout: each run of POSTs has one deadline of its own.
         let client = WebhookClient::new();
         let urls = apps
@@ -122,6 +100,7 @@ impl Dispatcher {
             urls,
             client,
             settings,
+            clock,
             wake,
             signing: match sign_on {
                 SignOn::Threads => Some(SigningPool::start()),
@@ -211,7 +190,7 @@ impl Dispatcher {
     }
 
     async fn claim(&self, claimer: &mut Claimer, limit: i64) -> anyhow::Result<Vec<Claimed>> {
-        let now = now_micros();
+        let now = self.clock.now_micros();
         let lease_until = now + self.settings.lease.as_micros() as i64;
         Ok(claimer.claim(now, lease_until, limit).await?)
     }
@@ -241,7 +220,7 @@ impl Dispatcher {
                 }
             }
         }
-        let now_secs = now_micros() / 1_000_000;
+        let now_secs = self.clock.now_micros() / 1_000_000;
         let signed = match &self.signing {
             Some(pool) => match pool.run(move || sign_run(run, now_secs)).await {
                 Ok(signed) => signed,
@@ -295,18 +274,14 @@ impl Dispatcher {
             error: outcome.error,
             latency_ms: started.elapsed().as_millis() as i64,
             response_body: outcome.body,
-            at: now_micros(),
+            at: self.clock.now_micros(),
         };
         let after = if outcome.delivered {
             After::Delivered
         } else {
             let unit: f64 = rand::thread_rng().gen();
-            self.settings.retry.after_failure(
-                delivery.attempt,
-                delivery.created_at,
-                attempt.at,
-                unit,
-            )
+            self.settings
+                .after_failure(delivery.attempt, delivery.created_at, attempt.at, unit)
         };
         self.store.finish_attempt(delivery, attempt, after).await?;
         Ok(())
@@ -321,8 +296,9 @@ impl Dispatcher {
     ) -> Outcome {
         // Sending must end inside the lease, or another instance could claim
         // this delivery and send it at the same time.
-        let must_end_by =
-            now_micros() + self.settings.timeout.as_micros() as i64 + LEASE_MARGIN_MICROS;
+        let must_end_by = self.clock.now_micros()
+            + self.settings.timeout.as_micros() as i64
+            + LEASE_MARGIN_MICROS;
         if must_end_by > delivery.lease_until {
             return Outcome::failed(
                 "the lease ran out before sending; left for the next claim".into(),

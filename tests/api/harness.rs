@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use checkout_templates::config::FileConfig;
-use checkout_templates::state::AppState;
+use checkout_templates::startup::Launch;
 use checkout_templates::store::Store;
+use checkout_templates::webhooks::SignOn;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sqlx::Connection;
@@ -153,26 +154,30 @@ impl TestApp {
     }
 
     async fn serve(db_url: &str, config_toml: &str) -> TestApp {
-        let config: FileConfig = toml::from_str(config_toml).expect("test config parses");
+        let mut config: FileConfig = toml::from_str(config_toml).expect("test config parses");
         config.validate().expect("test config is valid");
-        let store = Store::connect(db_url, 16).await.expect("connect store");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (state, _) = AppState::build(store.clone(), &config, &base)
-            .await
-            .expect("build state");
-        let (stop_dispatcher, stopped) = tokio::sync::watch::channel(false);
-        let dispatcher =
-            state.spawn_dispatcher(stopped, checkout_templates::webhooks::SignOn::Threads);
+        config.limits.max_connections = 16;
+        let server = Launch {
+            config,
+            database_url: db_url.to_string(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
+            public_url: None,
+            dispatcher: Some(SignOn::Threads),
+        }
+        .start()
+        .await
+        .expect("the emulator starts");
+        let base = server.facts.base_url.clone();
+        let store = server.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            checkout_templates::serve(listener, Arc::new(state), async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("server runs");
-            let _ = stop_dispatcher.send(true);
-            let _ = dispatcher.await;
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("server runs");
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -11,6 +11,7 @@ mod crash;
 mod emulator;
 mod errors;
 mod group_commit;
+mod layers;
 mod process;
 mod query;
 mod receiver;

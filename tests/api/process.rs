@@ -37,11 +37,15 @@ impl Drop for Running {
     }
 }
 
-/// Starts the binary in `dir` with `args` after `--listen 127.0.0.1:0`.
+/// Starts the binary in `dir` with `args` after `--listen 127.0.0.1:0`, and
+/// waits for the start-up facts it writes to its `--ready-file`.
 pub fn start(dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -> Running {
+    let ready = dir.join(format!("ready-{}.json", uuid::Uuid::new_v4().simple()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkout-templates"));
     cmd.current_dir(dir)
         .args(["--listen", "127.0.0.1:0"])
+        .arg("--ready-file")
+        .arg(&ready)
         .args(args)
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
@@ -52,35 +56,34 @@ pub fn start(dir: &std::path::Path, database_url: Option<&str>, args: &[&str]) -
     }
     let mut child = cmd.spawn().expect("binary starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut base, mut site_id, mut printed_key) = (None, None, None);
-    // The banner ends with its "try" line.
-    loop {
-        let line = lines
-            .next()
-            .expect("the binary prints its settings")
-            .unwrap();
-        let line = line.trim();
-        let value = |prefix: &str| {
-            line.strip_prefix(prefix)
-                .map(|rest| rest.split_whitespace().next().unwrap().to_string())
-        };
-        if let Some(v) = value("checkout-templates listening on") {
-            base = Some(v);
-        } else if let Some(v) = value("site id") {
-            site_id = Some(v);
-        } else if let Some(v) = value("api key") {
-            printed_key = Some(v);
-        } else if line.starts_with("try") {
-            break;
-        }
+    let first = lines.next().expect("a banner").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !ready.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the binary exited before it was ready"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no ready file after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
+    let facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
     // Keep draining stdout so the server never writes into a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
+    let base = facts["baseUrl"].as_str().expect("baseUrl").to_string();
+    assert_eq!(
+        first,
+        format!("checkout-templates listening on {base}"),
+        "the banner names the same address"
+    );
     Running {
         child,
-        base: base.expect("listening line"),
-        site_id: site_id.expect("site id line"),
-        printed_key,
+        base,
+        site_id: facts["siteId"].as_str().expect("siteId").to_string(),
+        printed_key: facts["apiKey"].as_str().map(str::to_string),
     }
 }
 

@@ -2,10 +2,9 @@
 // SQLite file or PostgreSQL database), an HTTPS listener with the suite's CA,
 // and a known set of sites, keys, an app, a catalog item and a coupon.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 
 export const SITE = '11111111-1111-4111-8111-111111111111';
@@ -78,12 +77,13 @@ function freshDatabase(dir) {
   };
 }
 
-/** Starts the emulator; resolves once it printed where it listens. */
+/** Starts the emulator; resolves once it wrote its start-up facts to its ready file. */
 export async function startEmulator({ webhookUrl } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-sdk-'));
   writeFileSync(join(dir, 'config.toml'), config(webhookUrl));
   const db = freshDatabase(dir);
   const tls = process.env.CT_TLS_DIR;
+  const ready = join(dir, 'ready.json');
   const child = spawn(
     process.env.CT_BIN,
     [
@@ -93,27 +93,29 @@ export async function startEmulator({ webhookUrl } = {}) {
       '--tls-listen', '127.0.0.1:0',
       '--tls-cert', join(tls, 'cert.pem'),
       '--tls-key', join(tls, 'key.pem'),
+      '--ready-file', ready,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
   );
-  const banner = {};
-  const lines = createInterface({ input: child.stdout });
-  await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${code} before it was ready`)));
-    lines.on('line', (line) => {
-      const [key, value] = [line.trim().split(/\s{2,}/)[0], line.trim().split(/\s+/)];
-      if (line.startsWith('checkout-templates listening on')) banner.http = value[3];
-      else if (key === 'https') banner.apiBaseUrl = value[1].replace('https://', '');
-      else if (key === 'try') resolve();
-    });
-  });
+  let exited = null;
+  child.once('exit', (code) => { exited = code; });
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(ready)) {
+    if (exited !== null) throw new Error(`the emulator exited with ${exited} before it was ready`);
+    if (Date.now() > deadline) throw new Error('the emulator wrote no ready file within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const facts = JSON.parse(readFileSync(ready, 'utf8'));
+  const banner = { http: facts.baseUrl, apiBaseUrl: facts.sdkHost };
   return {
     apiBaseUrl: banner.apiBaseUrl,
     http: banner.http,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (exited === null) {
+        const stopped = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await stopped;
+      }
       db.drop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
-//! Each app's RS256 signing key and the Wix webhook envelope it signs.
+//! The apps webhooks go to: each one's configuration, its RS256 signing key,
+//! its instance on each site, and the JWT it signs an event into.
 
 use std::collections::BTreeMap;
 
@@ -10,17 +11,27 @@ use base64::Engine as _;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
-use serde::ser::SerializeMap as _;
-use serde::Serialize;
-use serde_json::value::RawValue;
-use serde_json::Value;
+use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use crate::config::AppConfig;
-use crate::store::{rfc3339, EventRow, Store};
+use super::envelope::{Claims, Envelope};
+use crate::store::{EventRow, Store};
 
 /// How long a webhook token stays valid.
 const TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// An app, as declared in `[[apps]]` or made on first start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub id: String,
+    pub webhook_url: Option<String>,
+    /// PEM file with the app's RSA private key; generated and kept in the database if absent.
+    pub private_key_path: Option<String>,
+    /// App instance id per site id; derived deterministically if absent.
+    #[serde(default)]
+    pub instance_ids: BTreeMap<String, String>,
+}
 
 pub struct AppSigner {
     pub app_id: String,
@@ -119,7 +130,11 @@ impl AppSigner {
 
     /// The JWT body Wix POSTs for `event`. CPU-heavy: call off the async runtime.
     pub fn sign(&self, event: &EventRow, now_secs: i64) -> anyhow::Result<String> {
-        let data = serde_json::to_string(&Envelope { app: self, event })?;
+        let data = serde_json::to_string(&Envelope {
+            app_id: &self.app_id,
+            instance_id: &self.instance_id(&event.site_id),
+            event,
+        })?;
         let claims = Claims {
             data,
             iat: now_secs,
@@ -157,113 +172,11 @@ impl AppSigner {
     }
 }
 
-#[derive(Serialize)]
-struct Claims<'a> {
-    data: String,
-    iat: i64,
-    exp: i64,
-    iss: &'static str,
-    aud: &'a str,
-}
-
 fn generate() -> anyhow::Result<(String, String)> {
     let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?;
     let private = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
     let public = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
     Ok((private, public))
-}
-
-/// The decoded `data` claim: event type, instance, identity and the DomainEvent,
-/// the last two as JSON strings, as Wix nests them. Written straight to JSON: the stored body is spliced in as it
-/// is, never parsed into a tree and printed again.
-struct Envelope<'a> {
-    app: &'a AppSigner,
-    event: &'a EventRow,
-}
-
-impl Serialize for Envelope<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (app, event) = (self.app, self.event);
-        let domain =
-            serde_json::to_string(&DomainEvent(event)).map_err(serde::ser::Error::custom)?;
-        let identity = format!(
-            r#"{{"identityType":"APP","appId":{}}}"#,
-            Value::from(app.app_id.as_str())
-        );
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry(
-            "eventType",
-            &format_args!("wix.ecom.v1.checkout_template_{}", event.slug),
-        )?;
-        m.serialize_entry("instanceId", &app.instance_id(&event.site_id))?;
-        m.serialize_entry("identity", &identity)?;
-        m.serialize_entry("data", &domain)?;
-        m.serialize_entry(
-            "accountInfo",
-            &AccountInfo {
-                site_id: &event.site_id,
-            },
-        )?;
-        m.end()
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct AccountInfo<'a> {
-    site_id: &'a str,
-}
-
-/// The DomainEvent, with its body in both forms: the object is what @wix/sdk
-/// reads, the string what the REST docs show.
-struct DomainEvent<'a>(&'a EventRow);
-
-impl Serialize for DomainEvent<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let event = self.0;
-        let (key, object, string) = match event.slug.as_str() {
-            "created" => ("createdEvent", "entity", "entityAsJson"),
-            "updated" => ("updatedEvent", "currentEntity", "currentEntityAsJson"),
-            "deleted" => ("deletedEvent", "deletedEntity", "deletedEntityAsJson"),
-            _ => ("actionEvent", "body", "bodyAsJson"),
-        };
-        let null = RawValue::NULL;
-        let raw: &RawValue = serde_json::from_str(&event.body).unwrap_or(null);
-        let mut m = s.serialize_map(Some(8))?;
-        m.serialize_entry("id", &event.id)?;
-        m.serialize_entry("entityFqdn", "wix.ecom.v1.checkout_template")?;
-        m.serialize_entry("slug", &event.slug)?;
-        m.serialize_entry("entityId", &event.entity_id)?;
-        m.serialize_entry("eventTime", &rfc3339(event.event_time))?;
-        m.serialize_entry("triggeredByAnonymizeRequest", &false)?;
-        m.serialize_entry("entityEventSequence", &event.seq.to_string())?;
-        m.serialize_entry(
-            key,
-            &Body {
-                object,
-                raw,
-                string,
-                text: &event.body,
-            },
-        )?;
-        m.end()
-    }
-}
-
-struct Body<'a> {
-    object: &'static str,
-    raw: &'a RawValue,
-    string: &'static str,
-    text: &'a str,
-}
-
-impl Serialize for Body<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry(self.object, self.raw)?;
-        m.serialize_entry(self.string, self.text)?;
-        m.end()
-    }
 }
 
 #[cfg(test)]
@@ -298,7 +211,7 @@ mod tests {
                 id: "event".into(),
                 site_id: "site".into(),
                 entity_id: "template".into(),
-                slug: "created".into(),
+                slug: crate::model::events::Slug::Created,
                 body: r#"{"id":"template"}"#.into(),
                 event_time: 0,
             };
@@ -320,7 +233,7 @@ mod tests {
                 &URL_SAFE_NO_PAD.decode(signature).unwrap(),
             )
             .expect("the signature verifies with the served public key");
-            let claims: Value =
+            let claims: serde_json::Value =
                 serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
             assert_eq!(claims["iss"], "wix.com");
             assert_eq!(claims["aud"], "app");

@@ -6,29 +6,29 @@
 
 use tokio::sync::oneshot;
 
-type Job = Box<dyn FnOnce() + Send>;
+type Task = Box<dyn FnOnce() + Send>;
 
 pub struct SigningPool {
-    jobs: async_channel::Sender<Job>,
+    tasks: async_channel::Sender<Task>,
 }
 
 impl SigningPool {
     /// Starts one thread per core; they stop once the pool is dropped.
     pub fn start() -> SigningPool {
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let (jobs, queue) = async_channel::unbounded::<Job>();
+        let (tasks, queue) = async_channel::unbounded::<Task>();
         for i in 0..threads {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("webhook-signer-{i}"))
                 .spawn(move || {
-                    while let Ok(job) = queue.recv_blocking() {
-                        job();
+                    while let Ok(task) = queue.recv_blocking() {
+                        task();
                     }
                 })
                 .expect("a signing thread starts");
         }
-        SigningPool { jobs }
+        SigningPool { tasks }
     }
 
     /// Runs `work` (a run of signatures) on the next free signing thread.
@@ -37,7 +37,7 @@ impl SigningPool {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let (done, result) = oneshot::channel();
-        self.jobs
+        self.tasks
             .send(Box::new(move || {
                 let _ = done.send(work());
             }))
@@ -45,6 +45,6 @@ impl SigningPool {
             .map_err(|_| anyhow::anyhow!("the signing threads have stopped"))?;
         result
             .await
-            .map_err(|_| anyhow::anyhow!("a signing thread dropped its job"))
+            .map_err(|_| anyhow::anyhow!("a signing thread dropped its task"))
     }
 }

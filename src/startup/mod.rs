@@ -1,0 +1,188 @@
+//! Start-up, written once for the binary, the tests and the benchmarks:
+//! connect, provision, build the state, bind the listeners, then serve and
+//! deliver webhooks until told to stop.
+
+mod defaults;
+pub mod ready;
+
+pub use defaults::Welcome;
+pub use ready::Facts;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::FileConfig;
+use crate::model::pricing::Pricing;
+use crate::query::cursor::CursorKey;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::tls::TlsListener;
+use crate::webhooks::{AppSigner, Dispatcher, SignOn};
+
+/// Connects to `database_url` and builds the state `config` describes,
+/// provisioning first-start defaults (their URLs under `public_url`).
+pub async fn state(
+    config: &FileConfig,
+    database_url: &str,
+    public_url: &str,
+) -> anyhow::Result<(AppState, Welcome)> {
+    let store = Store::connect(database_url, config.limits.max_connections).await?;
+    let provisioned = defaults::provision(&store, config, public_url).await?;
+    let mut apps = HashMap::new();
+    for app in &provisioned.apps {
+        apps.insert(app.id.clone(), Arc::new(AppSigner::load(&store, app)?));
+    }
+    let subscribers = provisioned
+        .apps
+        .iter()
+        .filter(|a| a.webhook_url.is_some())
+        .map(|a| a.id.clone())
+        .collect();
+    let state = AppState {
+        store: store.with_writers(subscribers, &config.performance),
+        apps,
+        dispatch: config.webhooks.clone(),
+        tenancy: provisioned.tenancy,
+        pricing: Pricing::new(&config.catalog, &config.coupons),
+        cursor_key: CursorKey::new(provisioned.cursor_secret.as_bytes()),
+        max_body_bytes: config.limits.max_body_bytes,
+        clock: Clock::system(),
+    };
+    Ok((state, provisioned.welcome))
+}
+
+/// Where and how to serve.
+pub struct Launch {
+    pub config: FileConfig,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// Also serve HTTPS: address, certificate chain and key (PEM files).
+    pub tls: Option<(SocketAddr, PathBuf, PathBuf)>,
+    /// The base URL the emulator is reached at [default: http://LISTEN].
+    pub public_url: Option<String>,
+    /// Deliver webhooks from this process, signing where it says.
+    pub dispatcher: Option<SignOn>,
+}
+
+/// A started emulator: listeners bound and state built, not yet serving.
+pub struct Server {
+    pub state: Arc<AppState>,
+    pub facts: Facts,
+    listener: TcpListener,
+    tls: Option<TlsListener>,
+    dispatcher: Option<SignOn>,
+}
+
+impl Launch {
+    /// Binds the listeners first, so a port in use stops the start before the
+    /// database is touched.
+    pub async fn start(self) -> anyhow::Result<Server> {
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("binding {}", self.listen))?;
+        let bound = listener.local_addr()?;
+        let tls = match &self.tls {
+            Some((addr, cert, key)) => {
+                let config = crate::tls::server_config(cert, key)?;
+                let tcp = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr}"))?;
+                Some(TlsListener::new(tcp, config)?)
+            }
+            None => None,
+        };
+        let public_url = self.public_url.unwrap_or_else(|| format!("http://{bound}"));
+        let (state, welcome) = state(&self.config, &self.database_url, &public_url).await?;
+        let https = match &tls {
+            Some(tls) => Some(axum::serve::Listener::local_addr(tls)?),
+            None => None,
+        };
+        let facts = Facts::new(&public_url, https, &self.database_url, welcome);
+        Ok(Server {
+            state: Arc::new(state),
+            facts,
+            listener,
+            tls,
+            dispatcher: self.dispatcher,
+        })
+    }
+}
+
+impl Server {
+    /// Serves until `shutdown` resolves; then stops accepting, lets in-flight
+    /// requests and deliveries finish, and closes the database. Undelivered
+    /// events stay queued for the next start.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Server {
+            state,
+            listener,
+            tls,
+            dispatcher,
+            ..
+        } = self;
+        let (stop_dispatcher, dispatching) = watch::channel(false);
+        let dispatcher = dispatcher.map(|sign_on| spawn_dispatcher(&state, dispatching, sign_on));
+        let (stop_serving, serving) = watch::channel(false);
+        let plain = crate::serve(listener, state.clone(), stopped(serving.clone()));
+        let secure = async {
+            match tls {
+                Some(tls) => crate::serve(tls, state.clone(), stopped(serving)).await,
+                None => Ok(()),
+            }
+        };
+        let signal = async {
+            shutdown.await;
+            let _ = stop_serving.send(true);
+            Ok(())
+        };
+        tokio::try_join!(plain, secure, signal)?;
+        let _ = stop_dispatcher.send(true);
+        if let Some(handle) = dispatcher {
+            let _ = handle.await;
+        }
+        state.store.close().await;
+        Ok(())
+    }
+}
+
+/// Delivers webhooks only, until `shutdown` resolves; then lets in-flight
+/// deliveries finish and closes the database.
+pub async fn dispatch_until(state: AppState, sign_on: SignOn, shutdown: impl Future<Output = ()>) {
+    let (stop, stopped) = watch::channel(false);
+    let dispatcher = spawn_dispatcher(&state, stopped, sign_on);
+    shutdown.await;
+    let _ = stop.send(true);
+    let _ = dispatcher.await;
+    state.store.close().await;
+}
+
+/// Starts the webhook dispatcher; it stops when `shutdown` turns true.
+fn spawn_dispatcher(
+    state: &AppState,
+    shutdown: watch::Receiver<bool>,
+    sign_on: SignOn,
+) -> tokio::task::JoinHandle<()> {
+    let dispatcher = Dispatcher::new(
+        state.store.clone(),
+        state.apps.clone(),
+        state.dispatch.clone(),
+        state.clock.clone(),
+        sign_on,
+    );
+    tokio::spawn(dispatcher.run(shutdown))
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}

@@ -1,0 +1,110 @@
+//! What a started emulator tells its user: the banner for people, and the
+//! same facts as a JSON file (`--ready-file`) for scripts, tests and CI.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::Welcome;
+use crate::store::redact;
+
+/// Where the emulator is and what to call it with. Written only once every
+/// listener is bound and the state is built, so a reader can call at once.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facts {
+    /// The base URL of the HTTP API.
+    pub base_url: String,
+    /// The HTTPS listener's base URL, with the host the SDK is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_host: Option<String>,
+    pub site_id: String,
+    pub site_url: String,
+    /// The admin key a zero-config start made up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The default app, when no apps are declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// The database URL, credentials hidden.
+    pub database: String,
+}
+
+impl Facts {
+    pub fn new(
+        public_url: &str,
+        https: Option<SocketAddr>,
+        database_url: &str,
+        welcome: Welcome,
+    ) -> Facts {
+        let sdk_host = https.map(|addr| {
+            if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+                format!("localhost:{}", addr.port())
+            } else {
+                addr.to_string()
+            }
+        });
+        Facts {
+            base_url: public_url.to_string(),
+            https_url: sdk_host.as_ref().map(|host| format!("https://{host}")),
+            sdk_host,
+            site_id: welcome.site_id,
+            site_url: welcome.site_url,
+            api_key: welcome.api_key,
+            public_key_url: welcome
+                .app_id
+                .as_ref()
+                .map(|id| format!("{public_url}/_emulator/apps/{id}/public-key")),
+            app_id: welcome.app_id,
+            webhook_url: welcome.webhook_url,
+            database: redact(database_url),
+        }
+    }
+
+    /// The banner people read.
+    pub fn banner(&self) -> String {
+        let mut banner = format!(
+            "checkout-templates listening on {}\n  database   {}\n  site id    {}\n  site url   {}\n",
+            self.base_url, self.database, self.site_id, self.site_url
+        );
+        if let (Some(url), Some(host)) = (&self.https_url, &self.sdk_host) {
+            banner.push_str(&format!(
+                "  https      {url}   (SDK: host: {{apiBaseUrl: '{host}'}})\n"
+            ));
+        }
+        if let Some(key) = &self.api_key {
+            banner.push_str(&format!("  api key    {key}   (admin)\n"));
+        }
+        if let (Some(app_id), Some(public_key)) = (&self.app_id, &self.public_key_url) {
+            banner.push_str(&format!(
+                "  app id     {app_id}   (public key {public_key})\n  webhooks   {}\n",
+                self.webhook_url
+                    .as_deref()
+                    .unwrap_or("not sent: no --webhook-url given")
+            ));
+        }
+        banner.push_str(&format!(
+            "  try        curl -s -X POST {}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
+            self.base_url, self.site_id
+        ));
+        banner
+    }
+
+    /// Writes the facts as JSON to `path`, whole or not at all: a reader
+    /// waiting for the file never sees half of it.
+    pub fn write_ready_file(&self, path: &Path) -> anyhow::Result<()> {
+        let json = serde_json::to_string_pretty(self)?;
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, json + "\n")
+            .with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+    }
+}
