@@ -498,4 +498,546 @@ mod tests {
         assert_eq!(a["appliedDiscounts"][0]["lineItemIds"], json!(ids_a));
         assert!(!a.to_string().contains(":line"));
     }
+
+    fn pricing() -> Pricing {
+        let catalog = [CatalogItem {
+            app_id: "app-1".into(),
+            catalog_item_id: "item-1".into(),
+            name: "Catalog shirt".into(),
+            price: Decimal::from(20),
+            inventory: Some(5),
+        }];
+        let coupons = [CouponConfig {
+            code: "TENOFF".into(),
+            percent_off: Some(Decimal::from(10)),
+            amount_off: None,
+        }];
+        Pricing::new(&catalog, &coupons)
+    }
+
+    fn full_template() -> Doc {
+        let doc = json!({
+            "lineItems": [
+                {
+                    "quantity": 2,
+                    "catalogReference": {"appId": "app-1", "catalogItemId": "item-1", "options": {"size": "L"}},
+                    "catalogOverrideFields": {
+                        "productName": {"original": "Override"},
+                        "price": "12.50",
+                        "fullPrice": "15",
+                        "descriptionLines": [{"name": {"original": "Size"}, "plainText": {"original": "L"}}],
+                        "image": "https://example.com/a.png",
+                        "paymentOption": {"value": "DEPOSIT_ONLINE"},
+                        "depositAmount": "5",
+                    },
+                },
+                {"catalogReference": {"appId": "app-1", "catalogItemId": "item-1"}},
+            ],
+            "customLineItems": [{
+                "quantity": 3,
+                "price": "4.25",
+                "fullPrice": "5",
+                "productName": {"original": "Gift wrap"},
+                "media": "https://example.com/w.png",
+                "itemType": {"preset": "PHYSICAL"},
+                "depositAmount": "1",
+                "paymentOption": "DEPOSIT_ONLINE",
+            }],
+            "couponCode": "TENOFF",
+            "customization": {"lockedGiftCard": true, "webClient": {"disabledPolicyAgreementCheckbox": true}},
+            "customContentReference": {"appId": "app-1", "componentId": "c-1"},
+            "externalReference": {"appId": "app-1", "resourceId": "r-1"},
+        });
+        serde_json::from_value(doc).unwrap()
+    }
+
+    /// The whole checkout text, key order included, since clients see it as is.
+    #[test]
+    fn a_full_template_makes_exactly_this_checkout() {
+        let shape = CheckoutShape::of(&full_template(), &pricing(), "USD").unwrap();
+        let mut json = shape.fill(&NewCheckout {
+            id: "id-1",
+            purchase_flow_id: "flow-1",
+            created_date: "2026-01-02T03:04:05.678Z",
+        });
+        let parsed: Value = serde_json::from_str(&json).unwrap();
+        for (i, line) in parsed["lineItems"].as_array().unwrap().iter().enumerate() {
+            json = json.replace(line["id"].as_str().unwrap(), &format!("line-{i}"));
+        }
+        let expected: Value = serde_json::from_str(FULL_CHECKOUT).unwrap();
+        // Pretty first for a readable diff, then the exact bytes.
+        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&json).unwrap());
+        assert_eq!(pretty.unwrap(), FULL_CHECKOUT);
+        assert_eq!(json, serde_json::to_string(&expected).unwrap());
+    }
+
+    #[test]
+    fn catalog_errors_are_exactly_these() {
+        let error = |t: &Doc| format!("{:?}", CheckoutShape::of(t, &pricing(), "USD").unwrap_err());
+        let mut t = full_template();
+        t["lineItems"][1]["quantity"] = json!(4);
+        assert_eq!(
+            error(&t),
+            r#"Application { status: 428, code: "INSUFFICIENT_INVENTORY", description: "only 5 of catalog item item-1 are in stock, 6 requested", data: Object {"appId": String("app-1"), "catalogItemId": String("item-1"), "quantityAvailable": Number(5), "quantityRequested": Number(6)} }"#
+        );
+        t["lineItems"][1]["catalogReference"]["catalogItemId"] = json!("item-2");
+        assert_eq!(
+            error(&t),
+            r#"Application { status: 428, code: "ITEM_NOT_FOUND_IN_CATALOG", description: "catalog item item-2 of app app-1 was not found in the catalog", data: Object {"appId": String("app-1"), "catalogItemId": String("item-2")} }"#
+        );
+    }
+
+    const FULL_CHECKOUT: &str = r#"{
+  "id": "id-1",
+  "lineItems": [
+    {
+      "id": "line-0",
+      "quantity": 2,
+      "price": {
+        "amount": "12.5",
+        "convertedAmount": "12.5",
+        "formattedAmount": "$12.50",
+        "formattedConvertedAmount": "$12.50"
+      },
+      "lineItemPrice": {
+        "amount": "25",
+        "convertedAmount": "25",
+        "formattedAmount": "$25.00",
+        "formattedConvertedAmount": "$25.00"
+      },
+      "fullPrice": {
+        "amount": "15",
+        "convertedAmount": "15",
+        "formattedAmount": "$15.00",
+        "formattedConvertedAmount": "$15.00"
+      },
+      "priceBeforeDiscounts": {
+        "amount": "12.5",
+        "convertedAmount": "12.5",
+        "formattedAmount": "$12.50",
+        "formattedConvertedAmount": "$12.50"
+      },
+      "totalPriceAfterTax": {
+        "amount": "25",
+        "convertedAmount": "25",
+        "formattedAmount": "$25.00",
+        "formattedConvertedAmount": "$25.00"
+      },
+      "totalPriceBeforeTax": {
+        "amount": "25",
+        "convertedAmount": "25",
+        "formattedAmount": "$25.00",
+        "formattedConvertedAmount": "$25.00"
+      },
+      "taxDetails": {
+        "taxableAmount": {
+          "amount": "25",
+          "convertedAmount": "25",
+          "formattedAmount": "$25.00",
+          "formattedConvertedAmount": "$25.00"
+        },
+        "taxRate": "0",
+        "totalTax": {
+          "amount": "0",
+          "convertedAmount": "0",
+          "formattedAmount": "$0.00",
+          "formattedConvertedAmount": "$0.00"
+        }
+      },
+      "discount": {
+        "amount": "0",
+        "convertedAmount": "0",
+        "formattedAmount": "$0.00",
+        "formattedConvertedAmount": "$0.00"
+      },
+      "catalogReference": {
+        "appId": "app-1",
+        "catalogItemId": "item-1",
+        "options": {
+          "size": "L"
+        }
+      },
+      "productName": {
+        "original": "Override"
+      },
+      "descriptionLines": [
+        {
+          "name": {
+            "original": "Size"
+          },
+          "plainText": {
+            "original": "L"
+          }
+        }
+      ],
+      "media": "https://example.com/a.png",
+      "paymentOption": "DEPOSIT_ONLINE",
+      "depositAmount": {
+        "amount": "5",
+        "convertedAmount": "5",
+        "formattedAmount": "$5.00",
+        "formattedConvertedAmount": "$5.00"
+      },
+      "catalogOverrideFields": {
+        "productName": {
+          "original": "Override"
+        },
+        "price": "12.50",
+        "fullPrice": "15",
+        "descriptionLines": [
+          {
+            "name": {
+              "original": "Size"
+            },
+            "plainText": {
+              "original": "L"
+            }
+          }
+        ],
+        "image": "https://example.com/a.png",
+        "paymentOption": {
+          "value": "DEPOSIT_ONLINE"
+        },
+        "depositAmount": "5"
+      },
+      "availability": {
+        "status": "AVAILABLE",
+        "quantityAvailable": 5
+      },
+      "customLineItem": false
+    },
+    {
+      "id": "line-1",
+      "quantity": 1,
+      "price": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "lineItemPrice": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "fullPrice": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "priceBeforeDiscounts": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "totalPriceAfterTax": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "totalPriceBeforeTax": {
+        "amount": "20",
+        "convertedAmount": "20",
+        "formattedAmount": "$20.00",
+        "formattedConvertedAmount": "$20.00"
+      },
+      "taxDetails": {
+        "taxableAmount": {
+          "amount": "20",
+          "convertedAmount": "20",
+          "formattedAmount": "$20.00",
+          "formattedConvertedAmount": "$20.00"
+        },
+        "taxRate": "0",
+        "totalTax": {
+          "amount": "0",
+          "convertedAmount": "0",
+          "formattedAmount": "$0.00",
+          "formattedConvertedAmount": "$0.00"
+        }
+      },
+      "discount": {
+        "amount": "0",
+        "convertedAmount": "0",
+        "formattedAmount": "$0.00",
+        "formattedConvertedAmount": "$0.00"
+      },
+      "catalogReference": {
+        "appId": "app-1",
+        "catalogItemId": "item-1"
+      },
+      "productName": {
+        "original": "Catalog shirt",
+        "translated": "Catalog shirt"
+      },
+      "paymentOption": "FULL_PAYMENT_ONLINE",
+      "availability": {
+        "status": "AVAILABLE",
+        "quantityAvailable": 5
+      },
+      "customLineItem": false
+    },
+    {
+      "id": "line-2",
+      "quantity": 3,
+      "price": {
+        "amount": "4.25",
+        "convertedAmount": "4.25",
+        "formattedAmount": "$4.25",
+        "formattedConvertedAmount": "$4.25"
+      },
+      "lineItemPrice": {
+        "amount": "12.75",
+        "convertedAmount": "12.75",
+        "formattedAmount": "$12.75",
+        "formattedConvertedAmount": "$12.75"
+      },
+      "fullPrice": {
+        "amount": "5",
+        "convertedAmount": "5",
+        "formattedAmount": "$5.00",
+        "formattedConvertedAmount": "$5.00"
+      },
+      "priceBeforeDiscounts": {
+        "amount": "4.25",
+        "convertedAmount": "4.25",
+        "formattedAmount": "$4.25",
+        "formattedConvertedAmount": "$4.25"
+      },
+      "totalPriceAfterTax": {
+        "amount": "12.75",
+        "convertedAmount": "12.75",
+        "formattedAmount": "$12.75",
+        "formattedConvertedAmount": "$12.75"
+      },
+      "totalPriceBeforeTax": {
+        "amount": "12.75",
+        "convertedAmount": "12.75",
+        "formattedAmount": "$12.75",
+        "formattedConvertedAmount": "$12.75"
+      },
+      "taxDetails": {
+        "taxableAmount": {
+          "amount": "12.75",
+          "convertedAmount": "12.75",
+          "formattedAmount": "$12.75",
+          "formattedConvertedAmount": "$12.75"
+        },
+        "taxRate": "0",
+        "totalTax": {
+          "amount": "0",
+          "convertedAmount": "0",
+          "formattedAmount": "$0.00",
+          "formattedConvertedAmount": "$0.00"
+        }
+      },
+      "discount": {
+        "amount": "0",
+        "convertedAmount": "0",
+        "formattedAmount": "$0.00",
+        "formattedConvertedAmount": "$0.00"
+      },
+      "productName": {
+        "original": "Gift wrap"
+      },
+      "media": "https://example.com/w.png",
+      "itemType": {
+        "preset": "PHYSICAL"
+      },
+      "paymentOption": "DEPOSIT_ONLINE",
+      "depositAmount": {
+        "amount": "1",
+        "convertedAmount": "1",
+        "formattedAmount": "$1.00",
+        "formattedConvertedAmount": "$1.00"
+      },
+      "availability": {
+        "status": "AVAILABLE"
+      },
+      "customLineItem": true
+    }
+  ],
+  "conversionCurrency": "USD",
+  "priceSummary": {
+    "subtotal": {
+      "amount": "57.75",
+      "convertedAmount": "57.75",
+      "formattedAmount": "$57.75",
+      "formattedConvertedAmount": "$57.75"
+    },
+    "shipping": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "tax": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "discount": {
+      "amount": "5.78",
+      "convertedAmount": "5.78",
+      "formattedAmount": "$5.78",
+      "formattedConvertedAmount": "$5.78"
+    },
+    "total": {
+      "amount": "51.97",
+      "convertedAmount": "51.97",
+      "formattedAmount": "$51.97",
+      "formattedConvertedAmount": "$51.97"
+    },
+    "additionalFees": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    }
+  },
+  "appliedDiscounts": [
+    {
+      "coupon": {
+        "id": "bafd3ed4-e90f-54ae-93f5-d1903ba72bb1",
+        "code": "TENOFF",
+        "amount": {
+          "amount": "5.78",
+          "convertedAmount": "5.78",
+          "formattedAmount": "$5.78",
+          "formattedConvertedAmount": "$5.78"
+        },
+        "name": "TENOFF"
+      },
+      "discountType": "GLOBAL",
+      "lineItemIds": [
+        "line-0",
+        "line-1",
+        "line-2"
+      ]
+    }
+  ],
+  "customFields": [],
+  "weightUnit": "KG",
+  "taxSummary": {
+    "taxableAmount": {
+      "amount": "51.97",
+      "convertedAmount": "51.97",
+      "formattedAmount": "$51.97",
+      "formattedConvertedAmount": "$51.97"
+    },
+    "totalTax": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    }
+  },
+  "currency": "USD",
+  "channelType": "WEB",
+  "siteLanguage": "en",
+  "buyerLanguage": "en",
+  "completed": false,
+  "taxIncludedInPrice": false,
+  "createdDate": "2026-01-02T03:04:05.678Z",
+  "updatedDate": "2026-01-02T03:04:05.678Z",
+  "payNow": {
+    "subtotal": {
+      "amount": "57.75",
+      "convertedAmount": "57.75",
+      "formattedAmount": "$57.75",
+      "formattedConvertedAmount": "$57.75"
+    },
+    "shipping": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "tax": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "discount": {
+      "amount": "5.78",
+      "convertedAmount": "5.78",
+      "formattedAmount": "$5.78",
+      "formattedConvertedAmount": "$5.78"
+    },
+    "total": {
+      "amount": "51.97",
+      "convertedAmount": "51.97",
+      "formattedAmount": "$51.97",
+      "formattedConvertedAmount": "$51.97"
+    },
+    "additionalFees": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    }
+  },
+  "payLater": {
+    "subtotal": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "shipping": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "tax": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "discount": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "total": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    },
+    "additionalFees": {
+      "amount": "0",
+      "convertedAmount": "0",
+      "formattedAmount": "$0.00",
+      "formattedConvertedAmount": "$0.00"
+    }
+  },
+  "additionalFees": [],
+  "violations": [],
+  "purchaseFlowId": "flow-1",
+  "customSettings": {
+    "lockGiftCard": true,
+    "lockCouponCode": false,
+    "disabledPolicyAgreementCheckbox": true,
+    "disabledManualPayment": false
+  },
+  "customContentReference": {
+    "appId": "app-1",
+    "componentId": "c-1"
+  },
+  "externalReference": {
+    "appId": "app-1",
+    "resourceId": "r-1"
+  },
+  "paymentCurrency": "USD"
+}"#;
 }
