@@ -136,58 +136,7 @@ pub const INT32: Ty = Ty::Int {
 /// value as Wix would keep it (`None` when nothing is left of it).
 pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) -> Option<Value> {
     match ty {
-        Ty::Str { min, max, format } => {
-            let Value::String(s) = value else {
-                out.push(type_violation(path, "a string"));
-                return None;
-            };
-            let len = s.chars().count();
-            if len < *min {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "MIN_LENGTH",
-                        format!("must be at least {min} character(s) long"),
-                    )
-                    .with_data(json!({"threshold": min})),
-                );
-            } else if len > *max {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "MAX_LENGTH",
-                        format!("must be at most {max} characters long"),
-                    )
-                    .with_data(json!({"threshold": max})),
-                );
-            }
-            match format {
-                Format::Plain => {}
-                Format::Guid => {
-                    if !is_guid(s) {
-                        out.push(
-                            FieldViolation::new(path, "FORMAT", "must be a valid GUID")
-                                .with_data(json!({"type": "GUID"})),
-                        );
-                    }
-                }
-                Format::Timestamp => {
-                    if time::OffsetDateTime::parse(
-                        s,
-                        &time::format_description::well_known::Rfc3339,
-                    )
-                    .is_err()
-                    {
-                        out.push(
-                            FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
-                                .with_data(json!({"type": "DATE_TIME"})),
-                        );
-                    }
-                }
-                Format::Decimal(rule) => check_decimal(s, rule, path, out),
-            }
-            Some(value.clone())
-        }
+        Ty::Str { min, max, format } => check_str(value, *min, *max, format, path, out),
         Ty::Bool => match value {
             Value::Bool(_) => Some(value.clone()),
             _ => {
@@ -195,52 +144,9 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
                 None
             }
         },
-        Ty::Int { min, max } => {
-            let Some(n) = as_integer(value) else {
-                out.push(type_violation(path, "an integer"));
-                return None;
-            };
-            if n < *min {
-                out.push(
-                    FieldViolation::new(path, "MIN", format!("must be at least {min}"))
-                        .with_data(json!({"threshold": min})),
-                );
-            } else if n > *max {
-                out.push(
-                    FieldViolation::new(path, "MAX", format!("must be at most {max}"))
-                        .with_data(json!({"threshold": max})),
-                );
-            }
-            Some(Value::from(n))
-        }
-        Ty::Num => match value {
-            Value::Number(_) => Some(value.clone()),
-            Value::String(s) => match s.parse::<f64>() {
-                Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
-                _ => {
-                    out.push(type_violation(path, "a number"));
-                    None
-                }
-            },
-            _ => {
-                out.push(type_violation(path, "a number"));
-                None
-            }
-        },
-        Ty::Enum(values) => match value {
-            Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
-            _ => {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "INVALID_ENUM_VALUE",
-                        format!("must be one of {}", values.join(", ")),
-                    )
-                    .with_data(json!({"supported": values})),
-                );
-                None
-            }
-        },
+        Ty::Int { min, max } => check_int(value, *min, *max, path, out),
+        Ty::Num => check_num(value, path, out),
+        Ty::Enum(values) => check_enum(value, values, path, out),
         Ty::Struct => match value {
             Value::Object(_) => Some(value.clone()),
             _ => {
@@ -255,48 +161,184 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             };
             Some(Value::Object(check_object(map, fields, path, out)))
         }
-        Ty::Arr { of, min, max } => {
-            let Value::Array(items) = value else {
-                out.push(type_violation(path, "an array"));
-                return None;
-            };
-            if items.len() > *max {
+        Ty::Arr { of, min, max } => check_array(value, of, *min, *max, path, out),
+    }
+}
+
+/// A string: its length in characters, then its format; kept as sent.
+fn check_str(
+    value: &Value,
+    min: usize,
+    max: usize,
+    format: &Format,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Value::String(s) = value else {
+        out.push(type_violation(path, "a string"));
+        return None;
+    };
+    let len = s.chars().count();
+    if len < min {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MIN_LENGTH",
+                format!("must be at least {min} character(s) long"),
+            )
+            .with_data(json!({"threshold": min})),
+        );
+    } else if len > max {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MAX_LENGTH",
+                format!("must be at most {max} characters long"),
+            )
+            .with_data(json!({"threshold": max})),
+        );
+    }
+    match format {
+        Format::Plain => {}
+        Format::Guid => {
+            if !is_guid(s) {
                 out.push(
-                    FieldViolation::new(
-                        path,
-                        "MAX_SIZE",
-                        format!("must contain at most {max} elements"),
-                    )
-                    .with_data(json!({"threshold": max})),
+                    FieldViolation::new(path, "FORMAT", "must be a valid GUID")
+                        .with_data(json!({"type": "GUID"})),
                 );
-                // Checking thousands of elements past the limit only buries the real problem.
-                return None;
             }
-            if items.len() < *min {
+        }
+        Format::Timestamp => {
+            if time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .is_err()
+            {
                 out.push(
-                    FieldViolation::new(
-                        path,
-                        "MIN_SIZE",
-                        format!("must contain at least {min} elements"),
-                    )
-                    .with_data(json!({"threshold": min})),
+                    FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
+                        .with_data(json!({"type": "DATE_TIME"})),
                 );
             }
-            let kept = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let item_path = format!("{path}[{i}]");
-                    if item.is_null() {
-                        out.push(type_violation(&item_path, "a value, not null"));
-                        return Value::Null;
-                    }
-                    check(item, of, &item_path, out).unwrap_or(Value::Null)
-                })
-                .collect();
-            Some(Value::Array(kept))
+        }
+        Format::Decimal(rule) => check_decimal(s, rule, path, out),
+    }
+    Some(value.clone())
+}
+
+/// A 32-bit integer, kept as a number even when sent as a string.
+fn check_int(
+    value: &Value,
+    min: i64,
+    max: i64,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Some(n) = as_integer(value) else {
+        out.push(type_violation(path, "an integer"));
+        return None;
+    };
+    if n < min {
+        out.push(
+            FieldViolation::new(path, "MIN", format!("must be at least {min}"))
+                .with_data(json!({"threshold": min})),
+        );
+    } else if n > max {
+        out.push(
+            FieldViolation::new(path, "MAX", format!("must be at most {max}"))
+                .with_data(json!({"threshold": max})),
+        );
+    }
+    Some(Value::from(n))
+}
+
+/// A double, kept as a number even when sent as a string.
+fn check_num(value: &Value, path: &str, out: &mut Vec<FieldViolation>) -> Option<Value> {
+    match value {
+        Value::Number(_) => Some(value.clone()),
+        Value::String(s) => match s.parse::<f64>() {
+            Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
+            _ => {
+                out.push(type_violation(path, "a number"));
+                None
+            }
+        },
+        _ => {
+            out.push(type_violation(path, "a number"));
+            None
         }
     }
+}
+
+/// One of `values`, as a string.
+fn check_enum(
+    value: &Value,
+    values: &[&str],
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    match value {
+        Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
+        _ => {
+            out.push(
+                FieldViolation::new(
+                    path,
+                    "INVALID_ENUM_VALUE",
+                    format!("must be one of {}", values.join(", ")),
+                )
+                .with_data(json!({"supported": values})),
+            );
+            None
+        }
+    }
+}
+
+/// An array: its size, then each element, a null or invalid one kept as null so
+/// the others keep their places.
+fn check_array(
+    value: &Value,
+    of: &Ty,
+    min: usize,
+    max: usize,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Value::Array(items) = value else {
+        out.push(type_violation(path, "an array"));
+        return None;
+    };
+    if items.len() > max {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MAX_SIZE",
+                format!("must contain at most {max} elements"),
+            )
+            .with_data(json!({"threshold": max})),
+        );
+        // Checking thousands of elements past the limit only buries the real problem.
+        return None;
+    }
+    if items.len() < min {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MIN_SIZE",
+                format!("must contain at least {min} elements"),
+            )
+            .with_data(json!({"threshold": min})),
+        );
+    }
+    let kept = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let item_path = format!("{path}[{i}]");
+            if item.is_null() {
+                out.push(type_violation(&item_path, "a value, not null"));
+                return Value::Null;
+            }
+            check(item, of, &item_path, out).unwrap_or(Value::Null)
+        })
+        .collect();
+    Some(Value::Array(kept))
 }
 
 /// Checks the fields of one object; keeps the client's key order.

@@ -145,77 +145,123 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
     let mut wanted: HashMap<(String, String), i64> = HashMap::new();
 
     for item in array(template, "lineItems") {
-        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-        let reference = item.get("catalogReference").cloned().unwrap_or(json!({}));
-        let key = (
-            str_at(&reference, "appId"),
-            str_at(&reference, "catalogItemId"),
-        );
-        let overrides = item.get("catalogOverrideFields").and_then(Value::as_object);
-        let catalog_item = pricing.catalog.get(&key);
-        if !pricing.catalog.is_empty() && catalog_item.is_none() {
-            return Err(ApiError::application(
-                StatusCode::PRECONDITION_REQUIRED,
-                "ITEM_NOT_FOUND_IN_CATALOG",
-                format!(
-                    "catalog item {} of app {} was not found in the catalog",
-                    key.1, key.0
-                ),
-            )
-            .with_data(json!({"appId": key.0, "catalogItemId": key.1})));
-        }
-        *wanted.entry(key.clone()).or_default() += quantity;
-
-        let unit = overrides
-            .and_then(|o| decimal_at(o, "price"))
-            .or(catalog_item.map(|c| c.price))
-            .unwrap_or(Decimal::ZERO);
-        let full = overrides
-            .and_then(|o| decimal_at(o, "fullPrice"))
-            .unwrap_or(unit);
-        let name = overrides
-            .and_then(|o| o.get("productName").cloned())
-            .or_else(|| catalog_item.map(|c| json!({"original": c.name, "translated": c.name})));
-        let total = unit * Decimal::from(quantity);
+        let (line, total) = catalog_line(item, pricing, line_id(), &mut wanted, &mut prices)?;
         subtotal += total;
-
-        let mut line = priced_line(line_id(), quantity, unit, full, total, &mut prices);
-        line.insert("catalogReference".into(), reference);
-        insert_some(&mut line, "productName", name);
-        if let Some(o) = overrides {
-            insert_some(
-                &mut line,
-                "descriptionLines",
-                o.get("descriptionLines").cloned(),
-            );
-            insert_some(&mut line, "media", o.get("image").cloned());
-            insert_some(
-                &mut line,
-                "physicalProperties",
-                o.get("physicalProperties").cloned(),
-            );
-            let payment = o.get("paymentOption").and_then(|p| p.get("value")).cloned();
-            line.insert(
-                "paymentOption".into(),
-                payment.unwrap_or(json!("FULL_PAYMENT_ONLINE")),
-            );
-            if let Some(deposit) = decimal_at(o, "depositAmount") {
-                line.insert("depositAmount".into(), prices.of(deposit));
-            }
-            line.insert("catalogOverrideFields".into(), Value::Object(o.clone()));
-        } else {
-            line.insert("paymentOption".into(), json!("FULL_PAYMENT_ONLINE"));
-        }
-        let availability = match catalog_item.and_then(|c| c.inventory) {
-            Some(n) => json!({"status": "AVAILABLE", "quantityAvailable": n}),
-            None => json!({"status": "AVAILABLE"}),
-        };
-        line.insert("availability".into(), availability);
-        line.insert("customLineItem".into(), json!(false));
-        line_items.push(Value::Object(line));
+        line_items.push(line);
+    }
+    check_inventory(pricing, &wanted)?;
+    for item in array(template, "customLineItems") {
+        let (line, total) = custom_line(item, line_id(), &mut prices);
+        subtotal += total;
+        line_items.push(line);
     }
 
-    for (key, quantity) in &wanted {
+    let line_ids: Vec<Value> = line_items.iter().map(|l| l["id"].clone()).collect();
+    let (discount, applied) = apply_coupon(template, pricing, subtotal, &mut prices, &line_ids);
+    let totals = price_summary(subtotal, discount, &mut prices);
+    Ok(checkout_fields(
+        template, currency, gap, line_items, applied, totals,
+    ))
+}
+
+/// One catalog line item and its total, priced from its overrides or else the
+/// catalog. Its quantity is added to `wanted`, since stock is checked against
+/// all lines of an item together.
+fn catalog_line(
+    item: &Value,
+    pricing: &Pricing,
+    id: Value,
+    wanted: &mut HashMap<(String, String), i64>,
+    prices: &mut Prices,
+) -> Result<(Value, Decimal)> {
+    let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
+    let reference = item.get("catalogReference").cloned().unwrap_or(json!({}));
+    let key = (
+        str_at(&reference, "appId"),
+        str_at(&reference, "catalogItemId"),
+    );
+    let overrides = item.get("catalogOverrideFields").and_then(Value::as_object);
+    let catalog_item = find_in_catalog(pricing, &key)?;
+    *wanted.entry(key).or_default() += quantity;
+
+    let unit = overrides
+        .and_then(|o| decimal_at(o, "price"))
+        .or(catalog_item.map(|c| c.price))
+        .unwrap_or(Decimal::ZERO);
+    let full = overrides
+        .and_then(|o| decimal_at(o, "fullPrice"))
+        .unwrap_or(unit);
+    let name = overrides
+        .and_then(|o| o.get("productName").cloned())
+        .or_else(|| catalog_item.map(|c| json!({"original": c.name, "translated": c.name})));
+    let total = unit * Decimal::from(quantity);
+
+    let mut line = priced_line(id, quantity, unit, full, total, prices);
+    line.insert("catalogReference".into(), reference);
+    insert_some(&mut line, "productName", name);
+    insert_overrides(&mut line, overrides, prices);
+    let availability = match catalog_item.and_then(|c| c.inventory) {
+        Some(n) => json!({"status": "AVAILABLE", "quantityAvailable": n}),
+        None => json!({"status": "AVAILABLE"}),
+    };
+    line.insert("availability".into(), availability);
+    line.insert("customLineItem".into(), json!(false));
+    Ok((Value::Object(line), total))
+}
+
+/// The catalog's item for `key`. While no catalog is configured every item is
+/// accepted unpriced; once one is, an item missing from it is an error.
+fn find_in_catalog<'a>(
+    pricing: &'a Pricing,
+    key: &(String, String),
+) -> Result<Option<&'a CatalogItem>> {
+    let catalog_item = pricing.catalog.get(key);
+    if !pricing.catalog.is_empty() && catalog_item.is_none() {
+        return Err(ApiError::application(
+            StatusCode::PRECONDITION_REQUIRED,
+            "ITEM_NOT_FOUND_IN_CATALOG",
+            format!(
+                "catalog item {} of app {} was not found in the catalog",
+                key.1, key.0
+            ),
+        )
+        .with_data(json!({"appId": key.0, "catalogItemId": key.1})));
+    }
+    Ok(catalog_item)
+}
+
+/// A catalog line's fields from its `catalogOverrideFields`, which it also keeps
+/// as sent; a line without them is paid in full online.
+fn insert_overrides(
+    line: &mut Map<String, Value>,
+    overrides: Option<&Map<String, Value>>,
+    prices: &mut Prices,
+) {
+    let Some(o) = overrides else {
+        line.insert("paymentOption".into(), json!("FULL_PAYMENT_ONLINE"));
+        return;
+    };
+    insert_some(line, "descriptionLines", o.get("descriptionLines").cloned());
+    insert_some(line, "media", o.get("image").cloned());
+    insert_some(
+        line,
+        "physicalProperties",
+        o.get("physicalProperties").cloned(),
+    );
+    let payment = o.get("paymentOption").and_then(|p| p.get("value")).cloned();
+    line.insert(
+        "paymentOption".into(),
+        payment.unwrap_or(json!("FULL_PAYMENT_ONLINE")),
+    );
+    if let Some(deposit) = decimal_at(o, "depositAmount") {
+        line.insert("depositAmount".into(), prices.of(deposit));
+    }
+    line.insert("catalogOverrideFields".into(), Value::Object(o.clone()));
+}
+
+/// Fails when the catalog has fewer of an item in stock than `wanted` asks for.
+fn check_inventory(pricing: &Pricing, wanted: &HashMap<(String, String), i64>) -> Result<()> {
+    for (key, quantity) in wanted {
         let Some(available) = pricing.catalog.get(key).and_then(|c| c.inventory) else {
             continue;
         };
@@ -234,60 +280,72 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
             })));
         }
     }
+    Ok(())
+}
 
-    for item in array(template, "customLineItems") {
-        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-        let unit = item
-            .as_object()
-            .and_then(|o| decimal_at(o, "price"))
-            .unwrap_or(Decimal::ZERO);
-        let full = item
-            .as_object()
-            .and_then(|o| decimal_at(o, "fullPrice"))
-            .unwrap_or(unit);
-        let total = unit * Decimal::from(quantity);
-        subtotal += total;
+/// One custom line item and its total: priced as the template says, with its
+/// other fields copied as sent.
+fn custom_line(item: &Value, id: Value, prices: &mut Prices) -> (Value, Decimal) {
+    let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(1);
+    let unit = item
+        .as_object()
+        .and_then(|o| decimal_at(o, "price"))
+        .unwrap_or(Decimal::ZERO);
+    let full = item
+        .as_object()
+        .and_then(|o| decimal_at(o, "fullPrice"))
+        .unwrap_or(unit);
+    let total = unit * Decimal::from(quantity);
 
-        let mut line = priced_line(line_id(), quantity, unit, full, total, &mut prices);
-        for field in [
-            "catalogReference",
-            "productName",
-            "url",
-            "descriptionLines",
-            "media",
-            "physicalProperties",
-            "itemType",
-            "serviceProperties",
-            "rootCatalogItemId",
-            "priceDescription",
-            "deliveryProfileId",
-            "taxableAddress",
-            "policies",
-            "priceUndetermined",
-            "fixedQuantity",
-            "membersOnly",
-        ] {
-            insert_some(&mut line, field, item.get(field).cloned());
-        }
-        line.insert(
-            "paymentOption".into(),
-            item.get("paymentOption")
-                .cloned()
-                .unwrap_or(json!("FULL_PAYMENT_ONLINE")),
-        );
-        if let Some(deposit) = item
-            .as_object()
-            .and_then(|o| decimal_at(o, "depositAmount"))
-        {
-            line.insert("depositAmount".into(), prices.of(deposit));
-        }
-        line.insert("availability".into(), json!({"status": "AVAILABLE"}));
-        line.insert("customLineItem".into(), json!(true));
-        line_items.push(Value::Object(line));
+    let mut line = priced_line(id, quantity, unit, full, total, prices);
+    for field in [
+        "catalogReference",
+        "productName",
+        "url",
+        "descriptionLines",
+        "media",
+        "physicalProperties",
+        "itemType",
+        "serviceProperties",
+        "rootCatalogItemId",
+        "priceDescription",
+        "deliveryProfileId",
+        "taxableAddress",
+        "policies",
+        "priceUndetermined",
+        "fixedQuantity",
+        "membersOnly",
+    ] {
+        insert_some(&mut line, field, item.get(field).cloned());
     }
+    line.insert(
+        "paymentOption".into(),
+        item.get("paymentOption")
+            .cloned()
+            .unwrap_or(json!("FULL_PAYMENT_ONLINE")),
+    );
+    if let Some(deposit) = item
+        .as_object()
+        .and_then(|o| decimal_at(o, "depositAmount"))
+    {
+        line.insert("depositAmount".into(), prices.of(deposit));
+    }
+    line.insert("availability".into(), json!({"status": "AVAILABLE"}));
+    line.insert("customLineItem".into(), json!(true));
+    (Value::Object(line), total)
+}
 
-    let line_ids: Vec<Value> = line_items.iter().map(|l| l["id"].clone()).collect();
-    let (discount, applied) = apply_coupon(template, pricing, subtotal, &mut prices, &line_ids);
+/// A checkout's amounts besides its lines', rendered as its fields show them.
+struct Totals {
+    /// `priceSummary`, which is also what is paid now.
+    summary: Value,
+    /// What tax would be charged on: the total.
+    taxable: Value,
+    zero: Value,
+}
+
+/// The lines' subtotal less the discount; there is no shipping, tax or fee.
+fn price_summary(subtotal: Decimal, discount: Decimal, prices: &mut Prices) -> Totals {
     let total = (subtotal - discount).max(Decimal::ZERO);
     let zero = prices.of(Decimal::ZERO);
     let summary = json!({
@@ -298,6 +356,27 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
         "total": prices.of(total),
         "additionalFees": zero,
     });
+    Totals {
+        summary,
+        taxable: prices.of(total),
+        zero,
+    }
+}
+
+/// The checkout's fields, in the order Wix sends them.
+fn checkout_fields(
+    template: &Doc,
+    currency: &str,
+    gap: impl Fn(&str) -> Value,
+    line_items: Vec<Value>,
+    applied: Vec<Value>,
+    totals: Totals,
+) -> Doc {
+    let Totals {
+        summary,
+        taxable,
+        zero,
+    } = totals;
     let zero_summary = json!({
         "subtotal": zero, "shipping": zero, "tax": zero, "discount": zero, "total": zero, "additionalFees": zero,
     });
@@ -312,7 +391,7 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
     checkout.insert("weightUnit".into(), json!("KG"));
     checkout.insert(
         "taxSummary".into(),
-        json!({"taxableAmount": prices.of(total), "totalTax": zero}),
+        json!({"taxableAmount": taxable, "totalTax": zero}),
     );
     checkout.insert("currency".into(), json!(currency));
     checkout.insert("channelType".into(), json!("WEB"));
@@ -339,7 +418,7 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
         template.get("externalReference").cloned(),
     );
     checkout.insert("paymentCurrency".into(), json!(currency));
-    Ok(checkout)
+    checkout
 }
 
 fn priced_line(
