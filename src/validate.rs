@@ -136,58 +136,7 @@ pub const INT32: Ty = Ty::Int {
 /// value as Wix would keep it (`None` when nothing is left of it).
 pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) -> Option<Value> {
     match ty {
-        Ty::Str { min, max, format } => {
-            let Value::String(s) = value else {
-                out.push(type_violation(path, "a string"));
-                return None;
-            };
-            let len = s.chars().count();
-            if len < *min {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "MIN_LENGTH",
-                        format!("must be at least {min} character(s) long"),
-                    )
-                    .with_data(json!({"threshold": min})),
-                );
-            } else if len > *max {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "MAX_LENGTH",
-                        format!("must be at most {max} characters long"),
-                    )
-                    .with_data(json!({"threshold": max})),
-                );
-            }
-            match format {
-                Format::Plain => {}
-                Format::Guid => {
-                    if !is_guid(s) {
-                        out.push(
-                            FieldViolation::new(path, "FORMAT", "must be a valid GUID")
-                                .with_data(json!({"type": "GUID"})),
-                        );
-                    }
-                }
-                Format::Timestamp => {
-                    if time::OffsetDateTime::parse(
-                        s,
-                        &time::format_description::well_known::Rfc3339,
-                    )
-                    .is_err()
-                    {
-                        out.push(
-                            FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
-                                .with_data(json!({"type": "DATE_TIME"})),
-                        );
-                    }
-                }
-                Format::Decimal(rule) => check_decimal(s, rule, path, out),
-            }
-            Some(value.clone())
-        }
+        Ty::Str { min, max, format } => check_str(value, *min, *max, format, path, out),
         Ty::Bool => match value {
             Value::Bool(_) => Some(value.clone()),
             _ => {
@@ -195,52 +144,9 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
                 None
             }
         },
-        Ty::Int { min, max } => {
-            let Some(n) = as_integer(value) else {
-                out.push(type_violation(path, "an integer"));
-                return None;
-            };
-            if n < *min {
-                out.push(
-                    FieldViolation::new(path, "MIN", format!("must be at least {min}"))
-                        .with_data(json!({"threshold": min})),
-                );
-            } else if n > *max {
-                out.push(
-                    FieldViolation::new(path, "MAX", format!("must be at most {max}"))
-                        .with_data(json!({"threshold": max})),
-                );
-            }
-            Some(Value::from(n))
-        }
-        Ty::Num => match value {
-            Value::Number(_) => Some(value.clone()),
-            Value::String(s) => match s.parse::<f64>() {
-                Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
-                _ => {
-                    out.push(type_violation(path, "a number"));
-                    None
-                }
-            },
-            _ => {
-                out.push(type_violation(path, "a number"));
-                None
-            }
-        },
-        Ty::Enum(values) => match value {
-            Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
-            _ => {
-                out.push(
-                    FieldViolation::new(
-                        path,
-                        "INVALID_ENUM_VALUE",
-                        format!("must be one of {}", values.join(", ")),
-                    )
-                    .with_data(json!({"supported": values})),
-                );
-                None
-            }
-        },
+        Ty::Int { min, max } => check_int(value, *min, *max, path, out),
+        Ty::Num => check_num(value, path, out),
+        Ty::Enum(values) => check_enum(value, values, path, out),
         Ty::Struct => match value {
             Value::Object(_) => Some(value.clone()),
             _ => {
@@ -255,48 +161,184 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             };
             Some(Value::Object(check_object(map, fields, path, out)))
         }
-        Ty::Arr { of, min, max } => {
-            let Value::Array(items) = value else {
-                out.push(type_violation(path, "an array"));
-                return None;
-            };
-            if items.len() > *max {
+        Ty::Arr { of, min, max } => check_array(value, of, *min, *max, path, out),
+    }
+}
+
+/// A string: its length in characters, then its format; kept as sent.
+fn check_str(
+    value: &Value,
+    min: usize,
+    max: usize,
+    format: &Format,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Value::String(s) = value else {
+        out.push(type_violation(path, "a string"));
+        return None;
+    };
+    let len = s.chars().count();
+    if len < min {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MIN_LENGTH",
+                format!("must be at least {min} character(s) long"),
+            )
+            .with_data(json!({"threshold": min})),
+        );
+    } else if len > max {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MAX_LENGTH",
+                format!("must be at most {max} characters long"),
+            )
+            .with_data(json!({"threshold": max})),
+        );
+    }
+    match format {
+        Format::Plain => {}
+        Format::Guid => {
+            if !is_guid(s) {
                 out.push(
-                    FieldViolation::new(
-                        path,
-                        "MAX_SIZE",
-                        format!("must contain at most {max} elements"),
-                    )
-                    .with_data(json!({"threshold": max})),
+                    FieldViolation::new(path, "FORMAT", "must be a valid GUID")
+                        .with_data(json!({"type": "GUID"})),
                 );
-                // Checking thousands of elements past the limit only buries the real problem.
-                return None;
             }
-            if items.len() < *min {
+        }
+        Format::Timestamp => {
+            if time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .is_err()
+            {
                 out.push(
-                    FieldViolation::new(
-                        path,
-                        "MIN_SIZE",
-                        format!("must contain at least {min} elements"),
-                    )
-                    .with_data(json!({"threshold": min})),
+                    FieldViolation::new(path, "FORMAT", "must be an RFC 3339 timestamp")
+                        .with_data(json!({"type": "DATE_TIME"})),
                 );
             }
-            let kept = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    let item_path = format!("{path}[{i}]");
-                    if item.is_null() {
-                        out.push(type_violation(&item_path, "a value, not null"));
-                        return Value::Null;
-                    }
-                    check(item, of, &item_path, out).unwrap_or(Value::Null)
-                })
-                .collect();
-            Some(Value::Array(kept))
+        }
+        Format::Decimal(rule) => check_decimal(s, rule, path, out),
+    }
+    Some(value.clone())
+}
+
+/// A 32-bit integer, kept as a number even when sent as a string.
+fn check_int(
+    value: &Value,
+    min: i64,
+    max: i64,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Some(n) = as_integer(value) else {
+        out.push(type_violation(path, "an integer"));
+        return None;
+    };
+    if n < min {
+        out.push(
+            FieldViolation::new(path, "MIN", format!("must be at least {min}"))
+                .with_data(json!({"threshold": min})),
+        );
+    } else if n > max {
+        out.push(
+            FieldViolation::new(path, "MAX", format!("must be at most {max}"))
+                .with_data(json!({"threshold": max})),
+        );
+    }
+    Some(Value::from(n))
+}
+
+/// A double, kept as a number even when sent as a string.
+fn check_num(value: &Value, path: &str, out: &mut Vec<FieldViolation>) -> Option<Value> {
+    match value {
+        Value::Number(_) => Some(value.clone()),
+        Value::String(s) => match s.parse::<f64>() {
+            Ok(n) if n.is_finite() => serde_json::Number::from_f64(n).map(Value::Number),
+            _ => {
+                out.push(type_violation(path, "a number"));
+                None
+            }
+        },
+        _ => {
+            out.push(type_violation(path, "a number"));
+            None
         }
     }
+}
+
+/// One of `values`, as a string.
+fn check_enum(
+    value: &Value,
+    values: &[&str],
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    match value {
+        Value::String(s) if values.contains(&s.as_str()) => Some(value.clone()),
+        _ => {
+            out.push(
+                FieldViolation::new(
+                    path,
+                    "INVALID_ENUM_VALUE",
+                    format!("must be one of {}", values.join(", ")),
+                )
+                .with_data(json!({"supported": values})),
+            );
+            None
+        }
+    }
+}
+
+/// An array: its size, then each element, a null or invalid one kept as null so
+/// the others keep their places.
+fn check_array(
+    value: &Value,
+    of: &Ty,
+    min: usize,
+    max: usize,
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Value::Array(items) = value else {
+        out.push(type_violation(path, "an array"));
+        return None;
+    };
+    if items.len() > max {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MAX_SIZE",
+                format!("must contain at most {max} elements"),
+            )
+            .with_data(json!({"threshold": max})),
+        );
+        // Checking thousands of elements past the limit only buries the real problem.
+        return None;
+    }
+    if items.len() < min {
+        out.push(
+            FieldViolation::new(
+                path,
+                "MIN_SIZE",
+                format!("must contain at least {min} elements"),
+            )
+            .with_data(json!({"threshold": min})),
+        );
+    }
+    let kept = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let item_path = format!("{path}[{i}]");
+            if item.is_null() {
+                out.push(type_violation(&item_path, "a value, not null"));
+                return Value::Null;
+            }
+            check(item, of, &item_path, out).unwrap_or(Value::Null)
+        })
+        .collect();
+    Some(Value::Array(kept))
 }
 
 /// Checks the fields of one object; keeps the client's key order.
@@ -521,5 +563,176 @@ mod tests {
         let (_, out) = run(json!({"items": [{}, {}, {}]}));
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].violated_rule, "MAX_SIZE");
+    }
+
+    const CHILD: &[Field] = &[
+        Field::new("name", string()).required(),
+        Field::new("tag", string()).read_only(),
+        Field::new("size", int(1, 9)),
+    ];
+    const EVERY: &[Field] = &[
+        Field::new("short", string_len(2, 5)),
+        Field::new("long", string_len(0, 3)),
+        Field::new("notString", string()),
+        Field::new("id", guid()),
+        Field::new("goodId", guid()),
+        Field::new("at", timestamp()),
+        Field::new("goodAt", timestamp()),
+        Field::new(
+            "price",
+            decimal(DecimalRule {
+                gte: Some(0),
+                gt: Some(0),
+                lte: Some(10),
+                max_scale: Some(2),
+            }),
+        ),
+        Field::new(
+            "bigPrice",
+            decimal(DecimalRule {
+                gte: None,
+                gt: None,
+                lte: Some(10),
+                max_scale: None,
+            }),
+        ),
+        Field::new("badPrice", decimal(DecimalRule::ANY)),
+        Field::new("flag", Ty::Bool),
+        Field::new("notFlag", Ty::Bool),
+        Field::new("count", int(1, 10)),
+        Field::new("big", int(1, 10)),
+        Field::new("notInt", INT32),
+        Field::new("hugeInt", INT32),
+        Field::new("ratio", Ty::Num),
+        Field::new("n", Ty::Num),
+        Field::new("notNum", Ty::Num),
+        Field::new("boolNum", Ty::Num),
+        Field::new("kind", Ty::Enum(&["A", "B"])),
+        Field::new("badKind", Ty::Enum(&["A", "B"])),
+        Field::new("extra", Ty::Struct),
+        Field::new("notExtra", Ty::Struct),
+        Field::new("child", Ty::Obj(CHILD)),
+        Field::new("notChild", Ty::Obj(CHILD)),
+        Field::new(
+            "list",
+            Ty::Arr {
+                of: &int(1, 9),
+                min: 4,
+                max: 5,
+            },
+        ),
+        Field::new(
+            "kinds",
+            Ty::Arr {
+                of: &Ty::Enum(&["A", "B"]),
+                min: 0,
+                max: 5,
+            },
+        ),
+        Field::new(
+            "tooMany",
+            Ty::Arr {
+                of: &Ty::Obj(CHILD),
+                min: 0,
+                max: 1,
+            },
+        ),
+        Field::new(
+            "notList",
+            Ty::Arr {
+                of: &Ty::Bool,
+                min: 0,
+                max: 5,
+            },
+        ),
+        Field::new("hidden", string()).read_only(),
+        Field::new("missing", string()).required(),
+    ];
+
+    /// Every arm of `check` at once: the exact violations, in order, and what is kept.
+    #[test]
+    fn every_type_reports_and_keeps_exactly_this() {
+        let value = json!({
+            "long": "abcd",
+            "short": "a",
+            "notString": 5,
+            "id": "nope",
+            "goodId": "0E7D3F5A-3B1C-4A1E-9D1E-1B2C3D4E5F60",
+            "at": "yesterday",
+            "goodAt": "2026-01-02T03:04:05Z",
+            "price": "-1.234",
+            "bigPrice": "11",
+            "badPrice": "1e3",
+            "flag": true,
+            "notFlag": "yes",
+            "count": "0",
+            "big": 11.0,
+            "notInt": 1.5,
+            "hugeInt": 3000000000u64,
+            "ratio": "2.5",
+            "n": 3,
+            "notNum": "abc",
+            "boolNum": true,
+            "kind": "A",
+            "badKind": "C",
+            "extra": {"z": 1, "a": null},
+            "notExtra": [],
+            "child": {"size": "12", "name": 1, "tag": "x", "unknown": 1},
+            "notChild": "x",
+            "list": [null, "4", 0],
+            "kinds": ["B", "Z", null, "A"],
+            "tooMany": [{}, {}],
+            "notList": {},
+            "hidden": "x",
+            "unknown": 1,
+            "nothing": null,
+        });
+        let mut out = vec![];
+        let kept = check(&value, &Ty::Obj(EVERY), "t", &mut out);
+        // As text, since key order is part of what is kept.
+        assert_eq!(
+            serde_json::to_string(&kept).unwrap(),
+            r#"{"long":"abcd","short":"a","id":"nope","goodId":"0E7D3F5A-3B1C-4A1E-9D1E-1B2C3D4E5F60","at":"yesterday","goodAt":"2026-01-02T03:04:05Z","price":"-1.234","bigPrice":"11","badPrice":"1e3","flag":true,"count":0,"big":11,"ratio":2.5,"n":3,"kind":"A","extra":{"z":1,"a":null},"child":{"size":12},"list":[null,4,0],"kinds":["B",null,null,"A"]}"#
+        );
+        let got: Vec<String> = out
+            .iter()
+            .map(|v| {
+                let data = v.data.as_ref().map_or("-".to_string(), Value::to_string);
+                format!("{} {}: {} {data}", v.field, v.violated_rule, v.description)
+            })
+            .collect();
+        let expected = [
+            r#"t.long MAX_LENGTH: must be at most 3 characters long {"threshold":3}"#,
+            r#"t.short MIN_LENGTH: must be at least 2 character(s) long {"threshold":2}"#,
+            r#"t.notString FORMAT: must be a string {"expected":"a string"}"#,
+            r#"t.id FORMAT: must be a valid GUID {"type":"GUID"}"#,
+            r#"t.at FORMAT: must be an RFC 3339 timestamp {"type":"DATE_TIME"}"#,
+            r#"t.price DECIMAL_GTE: must be greater than or equal to 0 {"threshold":"0"}"#,
+            r#"t.price DECIMAL_GT: must be greater than 0 {"threshold":"0"}"#,
+            r#"t.price DECIMAL_MAX_SCALE: must have at most 2 decimal places {"threshold":2}"#,
+            r#"t.bigPrice DECIMAL_LTE: must be less than or equal to 10 {"threshold":"10"}"#,
+            r#"t.badPrice FORMAT: must be a decimal number without symbols, such as "10.50" {"type":"DECIMAL_VALUE"}"#,
+            r#"t.notFlag FORMAT: must be a boolean {"expected":"a boolean"}"#,
+            r#"t.count MIN: must be at least 1 {"threshold":1}"#,
+            r#"t.big MAX: must be at most 10 {"threshold":10}"#,
+            r#"t.notInt FORMAT: must be an integer {"expected":"an integer"}"#,
+            r#"t.hugeInt FORMAT: must be an integer {"expected":"an integer"}"#,
+            r#"t.notNum FORMAT: must be a number {"expected":"a number"}"#,
+            r#"t.boolNum FORMAT: must be a number {"expected":"a number"}"#,
+            r#"t.badKind INVALID_ENUM_VALUE: must be one of A, B {"supported":["A","B"]}"#,
+            r#"t.notExtra FORMAT: must be an object {"expected":"an object"}"#,
+            r#"t.child.size MAX: must be at most 9 {"threshold":9}"#,
+            r#"t.child.name FORMAT: must be a string {"expected":"a string"}"#,
+            r#"t.notChild FORMAT: must be an object {"expected":"an object"}"#,
+            r#"t.list MIN_SIZE: must contain at least 4 elements {"threshold":4}"#,
+            r#"t.list[0] FORMAT: must be a value, not null {"expected":"a value, not null"}"#,
+            r#"t.list[2] MIN: must be at least 1 {"threshold":1}"#,
+            r#"t.kinds[1] INVALID_ENUM_VALUE: must be one of A, B {"supported":["A","B"]}"#,
+            r#"t.kinds[2] FORMAT: must be a value, not null {"expected":"a value, not null"}"#,
+            r#"t.tooMany MAX_SIZE: must contain at most 1 elements {"threshold":1}"#,
+            r#"t.notList FORMAT: must be an array {"expected":"an array"}"#,
+            r#"t.missing REQUIRED_FIELD: is required -"#,
+        ];
+        assert_eq!(got, expected);
     }
 }
