@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 use super::money::{round_currency, Prices};
-use super::pricing::Pricing;
+use super::pricing::{CatalogItem, Pricing};
 use super::template::Doc;
 use crate::error::{ApiError, Result};
 use crate::validate::parse_decimal;
@@ -564,7 +564,7 @@ mod tests {
             price: Decimal::from(20),
             inventory: Some(5),
         }];
-        let coupons = [CouponConfig {
+        let coupons = [crate::model::pricing::Coupon {
             code: "TENOFF".into(),
             percent_off: Some(Decimal::from(10)),
             amount_off: None,
