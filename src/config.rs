@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use crate::auth::ApiKey;
+use crate::limits::Limits;
 use crate::model::pricing::{CatalogItem, Coupon};
 use crate::site::Site;
 use crate::store::GroupCommit;
@@ -43,24 +44,6 @@ pub struct FileConfig {
     /// How concurrent writes are committed.
     #[serde(default)]
     pub performance: GroupCommit,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// Largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
-    /// Connections to PostgreSQL per instance.
-    pub max_connections: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_body_bytes: 4 * 1024 * 1024,
-            max_connections: 32,
-        }
-    }
 }
 
 impl FileConfig {
@@ -107,6 +90,7 @@ impl FileConfig {
                 ),
             }
         }
+        self.limits.validate()?;
         self.webhooks.validate()?;
         if self.webhook_url.is_some() && !self.apps.is_empty() {
             bail!("webhook_url is for the default app; with [[apps]] declared, give each app its own webhook_url");

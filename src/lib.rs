@@ -8,9 +8,11 @@ pub mod config;
 pub mod console;
 pub mod control;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod query;
 pub mod service;
+pub mod serving;
 pub mod site;
 pub mod startup;
 pub mod state;
@@ -36,7 +38,6 @@ where
     L: axum::serve::Listener,
     L::Addr: std::fmt::Debug,
 {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits.clone();
+    serving::serve(listener, router(state), limits, shutdown).await
 }

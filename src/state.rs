@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::auth::Tenancy;
 use crate::clock::Clock;
+use crate::limits::Limits;
 use crate::model::pricing::Pricing;
 use crate::query::cursor::CursorKey;
 use crate::store::Store;
@@ -18,7 +19,8 @@ pub struct AppState {
     pub tenancy: Tenancy,
     pub pricing: Pricing,
     pub cursor_key: CursorKey,
-    pub max_body_bytes: usize,
+    /// What a client may send, and how slowly.
+    pub limits: Limits,
     /// The one clock every time stamp is read from.
     pub clock: Clock,
 }

@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 use super::views;
 use crate::auth::Caller;
 use crate::error::{ApiError, Result};
+use crate::model::events::Slug;
 use crate::state::AppState;
-use crate::store::LogFilter;
+use crate::store::{DeliveryState, LogFilter};
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -78,13 +79,43 @@ async fn deliveries(
             }
         },
     };
+    let text = |name: &str| -> Result<Option<String>> {
+        match params.get(name) {
+            Some(v) if v.contains('\0') => Err(ApiError::validation(
+                name,
+                "FORMAT",
+                "must not contain the NUL character (\\u0000)",
+            )),
+            v => Ok(v.cloned()),
+        }
+    };
+    let state_filter = match params.get("state") {
+        None => None,
+        Some(s) => Some(DeliveryState::parse(s).ok_or_else(|| {
+            ApiError::validation(
+                "state",
+                "INVALID_ENUM_VALUE",
+                "must be pending, delivered or failed",
+            )
+        })?),
+    };
+    let slug = match params.get("slug") {
+        None => None,
+        Some(s) => Some(Slug::parse(s).ok_or_else(|| {
+            ApiError::validation(
+                "slug",
+                "INVALID_ENUM_VALUE",
+                "must be created, updated, deleted or used",
+            )
+        })?),
+    };
     let filter = LogFilter {
         site_id: Some(caller.site.id.clone()),
-        app_id: params.get("appId").cloned(),
-        state: params.get("state").cloned(),
-        event_id: params.get("eventId").cloned(),
-        entity_id: params.get("entityId").cloned(),
-        slug: params.get("slug").cloned(),
+        app_id: text("appId")?,
+        state: state_filter,
+        event_id: text("eventId")?,
+        entity_id: text("entityId")?,
+        slug,
         limit,
     };
     let deliveries = state.store.list_deliveries(&filter).await?;

@@ -20,9 +20,24 @@ impl FromRequest<Arc<AppState>> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        // One deadline for the whole body: a client that sends less than it
+        // announced, or trickles it, is not waited for without end.
+        let limit = state.limits.body_read_timeout;
+        let read = tokio::time::timeout(limit, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| {
+                ApiError::application(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        limit.as_secs_f64()
+                    ),
+                )
+            })?;
+        let bytes = read.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(state.max_body_bytes)
+                ApiError::PayloadTooLarge(state.limits.max_body_bytes)
             } else {
                 ApiError::Validation(vec![FieldViolation::new(
                     "body",

@@ -26,7 +26,7 @@ pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 
 /// The whole application.
 pub fn router(state: Arc<AppState>) -> Router {
-    let body_limit = state.max_body_bytes;
+    let body_limit = state.limits.max_body_bytes;
     Router::new()
         .merge(templates::router())
         .merge(checkouts::router())
@@ -40,6 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "this endpoint does not accept that HTTP method",
             )
         })
+        .layer(middleware::from_fn_with_state(body_limit, announced_size))
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(|_| {
@@ -47,6 +48,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         }))
         .layer(middleware::from_fn(request_context))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A client that sent `Expect: 100-continue` with a body over the limit is
+/// told 413 before it is invited to send the body. (Without the expectation
+/// the body is read up to the limit first, so a client still sending sees
+/// the answer rather than a reset connection.)
+async fn announced_size(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let expects_continue = request
+        .headers()
+        .get(axum::http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if !expects_continue {
+        return next.run(request).await;
+    }
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match announced {
+        Some(length) if length > limit as u64 => ApiError::PayloadTooLarge(limit).into_response(),
+        _ => next.run(request).await,
+    }
 }
 
 /// Gives every response its `x-wix-request-id`, and logs a 500's cause once,
@@ -77,6 +105,11 @@ async fn request_context(request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    // No response, JSON or page, may be sniffed into another type.
+    response.headers_mut().insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

@@ -64,8 +64,10 @@ fn bad(path: &str, description: impl Into<String>) -> ApiError {
     ApiError::Validation(vec![FieldViolation::new(path, "OTHER", description)])
 }
 
-/// Parses a filter object: several keys at one level are ANDed.
+/// Parses a filter object: several keys at one level are ANDed. Its
+/// [`limits`](super::limits) are checked first, before any work it could make.
 pub fn parse(filter: &Value) -> Result<Cond, ApiError> {
+    super::limits::check(filter, PATH)?;
     match filter {
         Value::Null => Ok(Cond::Const(true)),
         Value::Object(map) => parse_object(map, PATH),

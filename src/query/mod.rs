@@ -3,6 +3,7 @@
 
 pub mod cursor;
 pub mod filter;
+pub mod limits;
 
 use serde_json::{json, Value};
 

@@ -53,7 +53,7 @@ pub async fn state(
         tenancy: provisioned.tenancy,
         pricing: Pricing::new(&config.catalog, &config.coupons),
         cursor_key: CursorKey::new(provisioned.cursor_secret.as_bytes()),
-        max_body_bytes: config.limits.max_body_bytes,
+        limits: config.limits.clone(),
         clock: Clock::system(),
     };
     Ok((state, provisioned.welcome))

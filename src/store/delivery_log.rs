@@ -3,7 +3,7 @@
 
 use sqlx::Row as _;
 
-use super::deliveries::slug_at;
+use super::deliveries::{slug_at, DeliveryState};
 use super::Store;
 use crate::error::Result;
 use crate::model::events::Slug;
@@ -13,11 +13,10 @@ use crate::model::events::Slug;
 pub struct LogFilter {
     pub site_id: Option<String>,
     pub app_id: Option<String>,
-    /// A delivery state's name; one that names no state matches nothing.
-    pub state: Option<String>,
+    pub state: Option<DeliveryState>,
     pub event_id: Option<String>,
     pub entity_id: Option<String>,
-    pub slug: Option<String>,
+    pub slug: Option<Slug>,
     pub limit: i64,
 }
 
@@ -60,12 +59,12 @@ impl Store {
         );
         let mut params: Vec<&str> = Vec::new();
         for (column, value) in [
-            ("e.site_id", &filter.site_id),
-            ("d.app_id", &filter.app_id),
-            ("d.state", &filter.state),
-            ("e.id", &filter.event_id),
-            ("e.entity_id", &filter.entity_id),
-            ("e.slug", &filter.slug),
+            ("e.site_id", filter.site_id.as_deref()),
+            ("d.app_id", filter.app_id.as_deref()),
+            ("d.state", filter.state.map(DeliveryState::as_str)),
+            ("e.id", filter.event_id.as_deref()),
+            ("e.entity_id", filter.entity_id.as_deref()),
+            ("e.slug", filter.slug.map(Slug::as_str)),
         ] {
             if let Some(v) = value {
                 params.push(v);

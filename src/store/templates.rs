@@ -85,6 +85,10 @@ impl Store {
         docs: &[Doc],
         now: i64,
     ) -> Result<Vec<String>> {
+        // No statement for nothing: PostgreSQL refuses a VALUES list of no rows.
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
         let time = now;
         let rows = docs
             .iter()

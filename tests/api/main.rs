@@ -4,6 +4,7 @@ mod harness;
 
 mod auth;
 mod binary;
+mod bounds;
 mod checkouts;
 mod clicks;
 mod contract;
@@ -11,6 +12,7 @@ mod crash;
 mod emulator;
 mod errors;
 mod group_commit;
+mod hostile;
 mod layers;
 mod process;
 mod query;
