@@ -62,6 +62,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// The database cannot be reached; the client may try again shortly.
+    #[error("{0}")]
+    Unavailable(String),
     /// A fault of ours; the cause is logged, never sent.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -76,10 +79,42 @@ fn summary(violations: &[FieldViolation]) -> String {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// A database that cannot be reached is a 503 the client may retry; any
+    /// other database error is ours.
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(e.into())
+        if is_unreachable(&e) {
+            tracing::warn!(error = %e, "the database is not reachable");
+            ApiError::Unavailable(
+                "the database is not reachable right now; try again shortly".into(),
+            )
+        } else {
+            ApiError::Internal(e.into())
+        }
     }
 }
+
+/// Whether `e` says the database is gone (or going), rather than that a
+/// statement failed: no connection to be had, a connection that broke, or
+/// PostgreSQL shutting down or refusing connections.
+pub fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exception; 57P01-03: admin shutdown, crash
+            // shutdown, cannot connect now; 53300: too many connections.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        sqlx::Error::Protocol(message) => message.contains("closed"),
+        _ => false,
+    }
+}
+
+/// How long a client told 503 should wait before trying again, in seconds.
+pub const RETRY_AFTER_SECS: u32 = 2;
 
 impl ApiError {
     pub fn validation(
@@ -129,6 +164,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -160,6 +196,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             ApiError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -187,6 +224,12 @@ pub struct InternalCause(pub std::sync::Arc<String>);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let ApiError::Unavailable(_) = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+        }
         if let ApiError::Internal(cause) = &self {
             response
                 .extensions_mut()

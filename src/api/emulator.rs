@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -154,13 +153,12 @@ async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// Ready when the database answers within a second.
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    if state.store.ping().await {
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(1), state.store.ping());
+    if answered.await.unwrap_or(false) {
         Json(json!({"status": "ready"})).into_response()
     } else {
-        let mut response =
-            ApiError::Internal(anyhow::anyhow!("database is not reachable")).into_response();
-        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        response
+        ApiError::Unavailable("the database is not reachable".into()).into_response()
     }
 }

@@ -17,6 +17,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// dispatcher's claims), and requests need the rest.
 const KEEPING_POOL: u32 = 16;
 
+/// A PostgreSQL connection idle for longer than this is pinged before it is
+/// used again: the database may have restarted meanwhile.
+pub(super) const TRUSTED_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
 #[derive(Clone)]
 pub(super) enum Db {
     /// PostgreSQL: sqlx's pool, which replaces connections that broke.
@@ -137,11 +141,17 @@ impl Drop for Conn {
 pub(super) struct Kept {
     db: Db,
     conn: Option<Conn>,
+    /// When the kept connection last ran a batch.
+    used: std::time::Instant,
 }
 
 impl Kept {
     pub fn new(db: Db) -> Kept {
-        Kept { db, conn: None }
+        Kept {
+            db,
+            conn: None,
+            used: std::time::Instant::now(),
+        }
     }
 
     /// Runs one batch on the kept connection (acquiring one first if there is
@@ -151,10 +161,20 @@ impl Kept {
         &mut self,
         batch: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, E>,
     ) -> Result<T, E> {
+        // Kept connections bypass the pool's check: one that sat idle is
+        // pinged here, and replaced if the database went away meanwhile.
+        if self.used.elapsed() >= TRUSTED_IDLE {
+            if let Some(conn) = self.conn.as_mut() {
+                if conn.ping().await.is_err() {
+                    self.conn = None;
+                }
+            }
+        }
         if self.conn.is_none() {
             self.conn = Some(self.db.acquire().await?);
         }
         let done = batch(self.conn.as_mut().expect("just acquired")).await;
+        self.used = std::time::Instant::now();
         if !(done.is_ok() && self.db.keeps()) {
             self.conn = None;
         }

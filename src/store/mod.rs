@@ -144,10 +144,21 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
                     // sqlx pings every connection it hands out: a round trip
-                    // per query. A connection that broke fails its query
-                    // instead, and the pool replaces it.
+                    // per query. Only one that sat idle is pinged here, so a
+                    // connection left over from before a database restart is
+                    // replaced before a request gets it, while a busy pool
+                    // pays nothing.
                     .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for < db::TRUSTED_IDLE {
+                                return Ok(true);
+                            }
+                            Ok(conn.ping().await.is_ok())
+                        })
+                    })
+                    // An unreachable database is a 503 within this, not a hang.
+                    .acquire_timeout(Duration::from_secs(2))
                     .connect_with(options)
                     .await
                     .with_context(|| format!("connecting to {}", redact(url)))?;

@@ -123,6 +123,7 @@ impl Dispatcher {
         let slots = Arc::new(Semaphore::new(capacity as usize));
         let gather = capacity.div_ceil(4);
         let mut claimer = this.store.claimer();
+        let mut failures = 0u32;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -149,7 +150,11 @@ impl Dispatcher {
                     held.merge(rest);
                 }
             }
-            match this.claim(&mut claimer, held.num_permits() as i64).await {
+            let claimed = this.claim(&mut claimer, held.num_permits() as i64).await;
+            if claimed.is_ok() {
+                failures = 0;
+            }
+            match claimed {
                 Ok(claimed) if claimed.is_empty() => {
                     drop(held);
                     let busy = slots.available_permits() < capacity as usize;
@@ -177,9 +182,13 @@ impl Dispatcher {
                 }
                 Err(e) => {
                     drop(held);
-                    tracing::warn!(error = %format!("{e:#}"), "claiming webhook deliveries failed; retrying shortly");
+                    // The database may be gone for a while: back off, up to a
+                    // few seconds, and resume once a claim works again.
+                    failures += 1;
+                    let wait = backoff(this.settings.poll_interval, failures);
+                    tracing::warn!(error = %format!("{e:#}"), ?wait, "claiming webhook deliveries failed; trying again");
                     tokio::select! {
-                        _ = tokio::time::sleep(this.settings.poll_interval) => {}
+                        _ = tokio::time::sleep(wait) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
@@ -330,6 +339,17 @@ impl Dispatcher {
     }
 }
 
+/// The wait after `failures` failed claims in a row: the poll interval,
+/// doubling, at most [`MAX_BACKOFF`].
+fn backoff(poll_interval: Duration, failures: u32) -> Duration {
+    poll_interval
+        .saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF)
+}
+
+/// The longest wait between claims while the database is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
 /// Signs each job's event as its app's webhook JWT, one after another.
 fn sign_run(run: Vec<Job>, now_secs: i64) -> Vec<Signed> {
     run.into_iter()
@@ -376,7 +396,17 @@ impl Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::into_runs;
+    use super::{backoff, into_runs, MAX_BACKOFF};
+    use std::time::Duration;
+
+    #[test]
+    fn claims_back_off_doubling_up_to_a_bound() {
+        let poll = Duration::from_millis(500);
+        assert_eq!(backoff(poll, 1), poll);
+        assert_eq!(backoff(poll, 2), 2 * poll);
+        assert_eq!(backoff(poll, 3), 4 * poll);
+        assert_eq!(backoff(poll, 40), MAX_BACKOFF);
+    }
 
     #[test]
     fn runs_split_a_claim_evenly_and_keep_its_order() {

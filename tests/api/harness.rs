@@ -146,6 +146,11 @@ impl TestApp {
         app
     }
 
+    /// A server on a database the caller made (and removes).
+    pub async fn on_database(db_url: &str, config_toml: &str) -> TestApp {
+        TestApp::serve(db_url, config_toml).await
+    }
+
     /// A second server (another instance) on this one's database.
     pub async fn another_instance(&self, config_toml: &str) -> TestApp {
         let mut app = TestApp::serve(&self.db_url, config_toml).await;

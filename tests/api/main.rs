@@ -14,6 +14,7 @@ mod errors;
 mod group_commit;
 mod hostile;
 mod layers;
+mod outage;
 mod process;
 mod query;
 mod receiver;
