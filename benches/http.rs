@@ -8,7 +8,7 @@
 //! `cargo bench --bench http` — needs wrk and pgbench (bench/run installs
 //! them). BENCH_ENGINES=sqlite|postgres picks one engine; BENCH_SECONDS sets
 //! each wrk run's length (default 5); BENCH_PARTS picks parts (default
-//! "endpoints,prism,scaling,pgbench").
+//! "endpoints,prism,scaling,memory,pgbench").
 
 mod common;
 
@@ -510,6 +510,52 @@ async fn scaling(engine: Engine, dir: &Path, report: &mut String) {
     db.drop_it().await;
 }
 
+/// Memory with 100,000 stored templates, each clicked once (so each is read
+/// into the template cache and its checkout worked out), and after a pause.
+async fn memory(engine: Engine, dir: &Path, report: &mut String) {
+    use futures::StreamExt as _;
+    const TEMPLATES: usize = 100_000;
+    let db = Database::fresh(engine, dir).await;
+    let (api, _) = start_api(&db, &config(dir, true)).await;
+    let baseline = api.server.rss_mib();
+    let ids = api.bulk(TEMPLATES, &template_with(1)).await;
+    let created = api.server.rss_mib();
+    let sampler = sample_rss(api.server.child.id());
+    let started = Instant::now();
+    let base = api.server.base.clone();
+    futures::stream::iter(ids)
+        .for_each_concurrent(32, |id| {
+            let (client, base) = (&api.client, &base);
+            async move {
+                let resp = client
+                    .get(format!(
+                        "{base}/ecom/v1/checkout-templates/{id}/create-and-redirect-to-checkout?siteId={SITE}"
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 302, "a click redirects");
+            }
+        })
+        .await;
+    let clicking = started.elapsed();
+    let peak = sampler.stop();
+    let after = api.server.rss_mib();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle = api.server.rss_mib();
+    writeln!(
+        report,
+        "\n### {} — memory (RSS, MiB) with {TEMPLATES} templates, each clicked once ({:.1} s of clicks)\n\n\
+         | at start | after creating them | peak while clicking | right after | after 10 s idle |\n|---|---|---|---|---|\n\
+         | {baseline:.1} | {created:.1} | {peak:.1} | {after:.1} | {idle:.1} |",
+        engine.name(),
+        clicking.as_secs_f64(),
+    )
+    .unwrap();
+    api.server.stop();
+    db.drop_it().await;
+}
+
 /// Polls a process's RSS until stopped; returns the peak in MiB.
 struct RssSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -669,8 +715,8 @@ async fn main() {
         seconds()
     )
     .unwrap();
-    let parts =
-        std::env::var("BENCH_PARTS").unwrap_or_else(|_| "endpoints,prism,scaling,pgbench".into());
+    let parts = std::env::var("BENCH_PARTS")
+        .unwrap_or_else(|_| "endpoints,prism,scaling,memory,pgbench".into());
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     let mut ours = Vec::new();
     if part("endpoints") {
@@ -688,6 +734,13 @@ async fn main() {
     if part("scaling") {
         for engine in Engine::selected() {
             scaling(engine, &dir, &mut report).await;
+            print!("{report}");
+            report.clear();
+        }
+    }
+    if part("memory") {
+        for engine in Engine::selected() {
+            memory(engine, &dir, &mut report).await;
             print!("{report}");
             report.clear();
         }

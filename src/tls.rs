@@ -17,6 +17,10 @@ use tokio_rustls::TlsAcceptor;
 /// A client that connects and never finishes its handshake is dropped after this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Handshakes under way at once; a connection beyond them is closed at once,
+/// so clients that connect and stall cannot use up the open files.
+const HANDSHAKES: usize = 1024;
+
 /// Reads a PEM certificate chain and private key into a rustls server config
 /// that offers HTTP/1.1 (what the SDK and curl use).
 pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
@@ -51,6 +55,7 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
         let (tx, ready) = mpsc::channel(64);
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(HANDSHAKES));
         tokio::spawn(async move {
             loop {
                 let (stream, peer) = tokio::select! {
@@ -66,8 +71,13 @@ impl TlsListener {
                     // The server stopped serving: stop accepting.
                     _ = tx.closed() => return,
                 };
+                let Ok(slot) = handshakes.clone().try_acquire_owned() else {
+                    tracing::warn!(%peer, "too many TLS handshakes under way; closing a new connection");
+                    continue;
+                };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
+                    let _slot = slot;
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
                             let _ = tx.send((tls, peer)).await;

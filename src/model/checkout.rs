@@ -82,6 +82,15 @@ impl CheckoutShape {
         }
     }
 
+    /// The bytes this shape holds on the heap, for the caches that keep it.
+    pub fn heap_bytes(&self) -> usize {
+        self.pieces
+            .iter()
+            .map(|p| p.len() + std::mem::size_of::<Box<str>>())
+            .sum::<usize>()
+            + self.gaps.len() * std::mem::size_of::<Gap>()
+    }
+
     /// The checkout's JSON with `new`'s ids and time, and new line item ids.
     pub fn fill(&self, new: &NewCheckout) -> String {
         let line_ids: Vec<uuid::Uuid> = (0..self.lines).map(|_| uuid::Uuid::new_v4()).collect();

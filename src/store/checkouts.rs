@@ -2,7 +2,8 @@
 
 use tracing::instrument;
 
-use super::clicks::{CachedTemplate, ClickWrite};
+use super::clicks::ClickWrite;
+use super::template_cache::CachedTemplate;
 use super::Store;
 use crate::error::Result;
 use crate::model::ids::{CheckoutId, EventId, TemplateId};

@@ -5,91 +5,18 @@
 //! nothing. Concurrent clicks are committed together (group commit): each one
 //! is answered only after the transaction holding it has committed.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use sqlx::{AnyConnection, Connection as _, Row as _};
 
 use super::group::GroupWrite;
 use super::outbox::{enqueue_many, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
+use super::template_cache::CachedTemplate;
 use super::{Dialect, Store};
 use crate::error::Result;
-use crate::model::checkout::CheckoutShape;
 use crate::model::events::Slug;
 use crate::model::ids::TemplateId;
 use crate::model::template::Doc;
-
-/// A template as the click needs it, shared by every click on it.
-pub struct CachedTemplate {
-    pub version: i64,
-    pub active: bool,
-    pub json: Arc<str>,
-    pub doc: Arc<Doc>,
-    /// The checkout this version makes, once a click has worked it out.
-    shape: OnceLock<CheckoutShape>,
-}
-
-impl CachedTemplate {
-    /// The checkout shape, from `work_out` on the first call.
-    pub fn checkout_shape(
-        &self,
-        work_out: impl FnOnce(&Doc) -> Result<CheckoutShape>,
-    ) -> Result<&CheckoutShape> {
-        if let Some(shape) = self.shape.get() {
-            return Ok(shape);
-        }
-        let shape = work_out(&self.doc)?;
-        Ok(self.shape.get_or_init(|| shape))
-    }
-}
-
-/// Templates by (site, id). Bounded by the JSON size it holds; when full it
-/// starts over, which costs one read per template.
-#[derive(Default)]
-pub struct TemplateCache {
-    entries: Mutex<CacheEntries>,
-}
-
-#[derive(Default)]
-struct CacheEntries {
-    map: HashMap<(String, String), Arc<CachedTemplate>>,
-    bytes: usize,
-}
-
-const CACHE_BYTES: usize = 8 << 20;
-
-impl TemplateCache {
-    fn get(&self, site_id: &str, id: &str) -> Option<Arc<CachedTemplate>> {
-        let entries = self.entries.lock().expect("cache lock");
-        entries
-            .map
-            .get(&(site_id.to_string(), id.to_string()))
-            .cloned()
-    }
-
-    fn put(&self, site_id: &str, id: &str, template: Arc<CachedTemplate>) {
-        let mut entries = self.entries.lock().expect("cache lock");
-        if entries.bytes + template.json.len() > CACHE_BYTES {
-            entries.map.clear();
-            entries.bytes = 0;
-        }
-        entries.bytes += template.json.len();
-        if let Some(old) = entries
-            .map
-            .insert((site_id.to_string(), id.to_string()), template)
-        {
-            entries.bytes -= old.json.len();
-        }
-    }
-
-    /// Drops a template this process changed or found stale.
-    pub fn forget(&self, site_id: &str, id: &str) {
-        let mut entries = self.entries.lock().expect("cache lock");
-        if let Some(old) = entries.map.remove(&(site_id.to_string(), id.to_string())) {
-            entries.bytes -= old.json.len();
-        }
-    }
-}
 
 /// One click's rows, ready to write.
 pub struct ClickWrite {
@@ -132,13 +59,13 @@ impl Store {
         };
         let json: String = row.try_get(0)?;
         let doc: Doc = serde_json::from_str(&json).map_err(anyhow::Error::from)?;
-        let template = Arc::new(CachedTemplate {
-            version: row.try_get(1)?,
-            active: row.try_get::<String, _>(2)? == "ACTIVE",
-            json: json.into(),
-            doc: Arc::new(doc),
-            shape: OnceLock::new(),
-        });
+        let template = Arc::new(CachedTemplate::new(
+            row.try_get(1)?,
+            row.try_get::<String, _>(2)? == "ACTIVE",
+            json,
+            doc,
+            self.templates.bytes(),
+        ));
         self.templates.put(site_id, id, template.clone());
         Ok(Some(template))
     }

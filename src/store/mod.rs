@@ -12,6 +12,7 @@ mod group;
 mod outbox;
 mod reset;
 mod settings;
+mod template_cache;
 mod templates;
 
 pub use checkouts::{CheckoutBodies, FromTemplate};
@@ -70,7 +71,7 @@ pub struct Store {
     /// Woken after every commit that wrote events, so the dispatcher need not poll.
     wake: std::sync::Arc<tokio::sync::Notify>,
     /// Templates as clicks read them.
-    templates: std::sync::Arc<clicks::TemplateCache>,
+    templates: std::sync::Arc<template_cache::TemplateCache>,
     /// Commits concurrent writes together; `None` writes each on its own.
     groups: Option<std::sync::Arc<Groups>>,
 }
