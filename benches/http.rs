@@ -8,7 +8,7 @@
 //! `cargo bench --bench http` — needs wrk and pgbench (bench/run installs
 //! them). BENCH_ENGINES=sqlite|postgres picks one engine; BENCH_SECONDS sets
 //! each wrk run's length (default 5); BENCH_PARTS picks parts (default
-//! "endpoints,prism,scaling,memory,pgbench").
+//! "endpoints,prism,scaling,filters,memory,pgbench").
 
 mod common;
 
@@ -556,6 +556,127 @@ async fn memory(engine: Engine, dir: &Path, report: &mut String) {
     db.drop_it().await;
 }
 
+/// The largest filters the query accepts: what one costs as its size grows
+/// (it should grow linearly), and a plain get's latency while eight of the
+/// largest run at once (readers must not be starved).
+async fn filters(engine: Engine, dir: &Path, report: &mut String) {
+    let db = Database::fresh(engine, dir).await;
+    let (api, _) = start_api(&db, &config(dir, true)).await;
+    let ids = api.bulk(10_000, &template_with(1)).await;
+    db.settle().await;
+    let (client, base) = (api.client.clone(), api.server.base.clone());
+    let query = move |filter: Value| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let started = Instant::now();
+            let resp = client
+                .post(format!("{base}/ecom/v1/checkout-templates/query"))
+                .header("Authorization", KEY)
+                .header("wix-site-id", SITE)
+                .json(&json!({"query": {"filter": filter, "cursorPaging": {"limit": 100}}}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                resp.status(),
+                200,
+                "{}",
+                resp.text().await.unwrap_or_default()
+            );
+            started.elapsed()
+        }
+    };
+    let in_filter = |n: usize| json!({"id": {"$in": ids[..n].to_vec()}});
+    let or_filter = |n: usize| json!({"$or": ids[..n].iter().map(|id| json!({"id": {"$startsWith": &id[..8]}})).collect::<Vec<_>>()});
+    writeln!(
+        report,
+        "\n### {} — the largest filters, on 10,000 templates (median of 20, ms)\n\n\
+         | filter | ¼ size | ½ size | full size |\n|---|---|---|---|",
+        engine.name()
+    )
+    .unwrap();
+    for (name, sizes, make) in [
+        (
+            "`$in` of 250 / 500 / 1,000 ids",
+            [250, 500, 1000],
+            &in_filter as &dyn Fn(usize) -> Value,
+        ),
+        (
+            "`$or` of 25 / 50 / 100 `$startsWith`",
+            [25, 50, 100],
+            &or_filter,
+        ),
+    ] {
+        let mut row = format!("| {name} |");
+        for n in sizes {
+            let mut times = Vec::new();
+            for _ in 0..20 {
+                times.push(query(make(n)).await.as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            write!(row, " {:.2} |", percentile(&times, 0.5)).unwrap();
+        }
+        writeln!(report, "{row}").unwrap();
+    }
+    // A plain get, alone and beside eight of the largest filters at once.
+    let get = |id: String| {
+        let (client, base) = (api.client.clone(), api.server.base.clone());
+        async move {
+            let started = Instant::now();
+            let resp = client
+                .get(format!("{base}/ecom/v1/checkout-templates/{id}"))
+                .header("Authorization", KEY)
+                .header("wix-site-id", SITE)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            started.elapsed().as_secs_f64() * 1000.0
+        }
+    };
+    let mut alone = Vec::new();
+    for id in ids.iter().take(50) {
+        alone.push(get(id.clone()).await);
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let heavy: Vec<_> = (0..8)
+        .map(|_| {
+            let (stop, filter, q) = (stop.clone(), in_filter(1000), query.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    q(filter.clone()).await;
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut beside = Vec::new();
+    for id in ids.iter().skip(50).take(50) {
+        beside.push(get(id.clone()).await);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut heavy_done = 0;
+    for h in heavy {
+        heavy_done += h.await.unwrap();
+    }
+    alone.sort_by(f64::total_cmp);
+    beside.sort_by(f64::total_cmp);
+    writeln!(
+        report,
+        "\nA get alone: p50 {:.2} ms, max {:.2} ms; beside eight `$in`-of-1,000 queries at once ({heavy_done} of them ran meanwhile): p50 {:.2} ms, max {:.2} ms.",
+        percentile(&alone, 0.5),
+        alone.last().unwrap(),
+        percentile(&beside, 0.5),
+        beside.last().unwrap(),
+    )
+    .unwrap();
+    api.server.stop();
+    db.drop_it().await;
+}
+
 /// Polls a process's RSS until stopped; returns the peak in MiB.
 struct RssSampler {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -716,7 +837,7 @@ async fn main() {
     )
     .unwrap();
     let parts = std::env::var("BENCH_PARTS")
-        .unwrap_or_else(|_| "endpoints,prism,scaling,memory,pgbench".into());
+        .unwrap_or_else(|_| "endpoints,prism,scaling,filters,memory,pgbench".into());
     let part = |name: &str| parts.split(',').any(|p| p.trim() == name);
     let mut ours = Vec::new();
     if part("endpoints") {
@@ -734,6 +855,13 @@ async fn main() {
     if part("scaling") {
         for engine in Engine::selected() {
             scaling(engine, &dir, &mut report).await;
+            print!("{report}");
+            report.clear();
+        }
+    }
+    if part("filters") {
+        for engine in Engine::selected() {
+            filters(engine, &dir, &mut report).await;
             print!("{report}");
             report.clear();
         }
