@@ -108,7 +108,7 @@ on_both_engines!(
         .admin(
             Method::PATCH,
             &format!("/ecom/v1/checkout-templates/{id}"),
-            Some(json!({"checkoutTemplate": {"customLineItems": [{"quantity": 9, "price": "100", "productName": {"original": "New"}}]}})),
+            Some(json!({"checkoutTemplate": {"customLineItems": [{"quantity": 9, "price": "100", "productName": {"original": "New"}, "itemType": {"custom": "poster"}}]}})),
         )
         .await;
         assert_eq!(s, StatusCode::OK);
@@ -118,6 +118,45 @@ on_both_engines!(
         assert_eq!(after["lineItems"][1]["quantity"], 9);
     }
 );
+
+// Wix requires `siteId` in Create Checkout From Template; a site other than
+// the caller's stays 403.
+on_both_engines!(site_id_is_required, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let id = app.create_id(simple_template()).await;
+    for body in [
+        json!({}),
+        json!({"checkoutTemplateId": id}),
+        json!({"siteId": null}),
+        json!({"siteId": ""}),
+    ] {
+        let (s, got) = app
+            .admin(Method::POST, &create_path(&id), Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body} -> {got}");
+        assert_eq!(
+            got["details"]["validationError"]["fieldViolations"],
+            json!([{"field": "siteId", "description": "is required", "violatedRule": "REQUIRED_FIELD"}]),
+            "{body}"
+        );
+    }
+    let (s, got) = app
+        .admin(
+            Method::POST,
+            &create_path(&id),
+            Some(json!({"siteId": SITE_B})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{got}");
+    assert_eq!(
+        got["details"]["applicationError"]["code"],
+        "PERMISSION_DENIED"
+    );
+    assert_eq!(app.count(Table::Checkouts).await, 0);
+    assert_eq!(app.count(Table::Events).await, 1, "only the created event");
+    let (s, _) = checkout_from(&app, &id).await;
+    assert_eq!(s, StatusCode::OK);
+});
 
 on_both_engines!(
     inactive_template_is_428_and_changes_nothing,

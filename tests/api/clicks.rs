@@ -12,7 +12,7 @@ use crate::on_both_engines;
 use checkout_templates::store::Table;
 
 fn custom(price: &str) -> Value {
-    json!({"customLineItems": [{"quantity": 1, "price": price, "productName": {"original": "Poster"}}]})
+    json!({"customLineItems": [custom_item("Poster", price)]})
 }
 
 /// The checkout behind a share-link redirect, as the given instance sees it.
@@ -68,7 +68,7 @@ on_both_engines!(
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         assert_eq!(s, StatusCode::PRECONDITION_REQUIRED, "{body}");
@@ -89,7 +89,7 @@ on_both_engines!(
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);

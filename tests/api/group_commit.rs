@@ -24,7 +24,7 @@ fn config(webhook_url: &str, performance: &str) -> String {
 }
 
 fn named(i: usize) -> Value {
-    json!({"customLineItems": [{"quantity": 1, "price": "3.00", "productName": {"original": format!("Item {i}")}}]})
+    json!({"customLineItems": [custom_item(&format!("Item {i}"), "3.00")]})
 }
 
 async fn burst_of_creates(engine: Engine, performance: &str) {

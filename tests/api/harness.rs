@@ -362,6 +362,11 @@ fn content_type(resp: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A custom line item with what Wix requires of one (quantity, name, type).
+pub fn custom_item(name: &str, price: &str) -> Value {
+    serde_json::json!({"quantity": 1, "price": price, "productName": {"original": name}, "itemType": {"preset": "PHYSICAL"}})
+}
+
 /// A minimal valid template: one catalog line item.
 pub fn simple_template() -> Value {
     serde_json::json!({

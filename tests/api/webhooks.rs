@@ -62,7 +62,7 @@ on_both_engines!(
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         let (s, _) = app.click(&id, SITE_A).await;
@@ -107,6 +107,17 @@ on_both_engines!(
             if slug == "updated" {
                 assert_eq!(inner["currentEntity"]["couponCode"], "A");
             }
+            // Entities carry Wix's defaults, as the API's answers do.
+            let entity = match slug.as_str() {
+                "used" => &inner["body"]["checkoutTemplate"],
+                _ => &inner[object],
+            };
+            assert_eq!(entity["customLineItems"], json!([]), "{slug}");
+            assert_eq!(entity["customization"]["lockedCoupon"], false, "{slug}");
+            assert_eq!(
+                entity["customization"]["webClient"]["disabledPolicyAgreementCheckbox"], false,
+                "{slug}"
+            );
             sequences.push((
                 event["entityEventSequence"]
                     .as_str()
