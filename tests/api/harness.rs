@@ -76,6 +76,11 @@ site_ids = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222
 role = "admin"
 "#;
 
+/// A `[webhooks]` line for tests where Wix's resend schedule (a minute, then
+/// up to hours) is not the point: ten resends 50 ms apart.
+pub const FAST_RESENDS: &str =
+    "retry_schedule_secs = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]";
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
