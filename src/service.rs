@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::clock::rfc3339;
 use crate::error::{ApiError, FieldViolation, Result};
-use crate::model::checkout::{CheckoutShape, NewCheckout};
+use crate::model::checkout::{CheckoutShape, Creator, NewCheckout};
 use crate::model::events::used_body;
 use crate::model::ids::{CheckoutId, TemplateId};
 use crate::model::template::{
@@ -191,18 +191,24 @@ pub struct CreatedCheckout {
     pub purchase_flow_id: String,
 }
 
+/// A checkout made from a template by `created_by`, its buyer a visitor of
+/// its own.
 async fn make_checkout(
     state: &AppState,
     site: &Site,
     template_id: &TemplateId,
+    created_by: Creator<'_>,
 ) -> Result<FromTemplate<CreatedCheckout>> {
     let id = CheckoutId::new();
     let purchase_flow_id = uuid::Uuid::new_v4().to_string();
+    let visitor_id = uuid::Uuid::new_v4().to_string();
     let now = state.clock.now_micros();
     let new = NewCheckout {
         id: id.as_str(),
         purchase_flow_id: &purchase_flow_id,
         created_date: &rfc3339(now),
+        visitor_id: &visitor_id,
+        created_by,
     };
     let outcome = state
         .store
@@ -261,7 +267,7 @@ pub async fn create_checkout(
             ))
         }
     }
-    match make_checkout(state, site, &template_id).await? {
+    match make_checkout(state, site, &template_id, Creator::App(&state.api_app_id)).await? {
         FromTemplate::Made(created) => Ok(created),
         FromTemplate::NotFound => Err(not_found(template_id.as_str())),
         FromTemplate::Inactive => Err(ApiError::application(
@@ -279,10 +285,12 @@ pub async fn click(state: &AppState, site: &Site, template_id: &str) -> Result<S
     let Some(template_id) = TemplateId::parse(template_id) else {
         return Ok(site.url.clone());
     };
-    Ok(match make_checkout(state, site, &template_id).await? {
-        FromTemplate::Made(created) => created.checkout_url,
-        FromTemplate::Inactive | FromTemplate::NotFound => site.url.clone(),
-    })
+    Ok(
+        match make_checkout(state, site, &template_id, Creator::Visitor).await? {
+            FromTemplate::Made(created) => created.checkout_url,
+            FromTemplate::Inactive | FromTemplate::NotFound => site.url.clone(),
+        },
+    )
 }
 
 pub async fn get_checkout(state: &AppState, site: &Site, id: &str) -> Result<String> {

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod money;
 pub mod pricing;
 pub mod schema;
+pub mod shares;
 pub mod template;
 
 /// A new id for a stored row (template, checkout, event): a random GUID

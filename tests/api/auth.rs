@@ -246,9 +246,10 @@ on_both_engines!(
         assert_eq!(s, StatusCode::FOUND);
         let location = location.unwrap();
         assert!(
-            location.starts_with("https://site-a.example.com/checkout?checkoutId="),
+            location.starts_with("https://site-a.example.com/checkout?appSectionParams="),
             "{location}"
         );
+        assert!(checkout_id_in(&location).is_some(), "{location}");
 
         // Site B's link to site A's template: B's own page, no checkout.
         let (s, location) = app.click(&id, SITE_B).await;

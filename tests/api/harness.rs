@@ -367,6 +367,20 @@ fn content_type(resp: &reqwest::Response) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The checkout id in a checkout URL of Wix's shape,
+/// `<site url>/checkout?appSectionParams=<URL-encoded {"checkoutId": …}>`.
+pub fn checkout_id_in(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    if !url.path().ends_with("/checkout") {
+        return None;
+    }
+    let (_, params) = url
+        .query_pairs()
+        .find(|(name, _)| name == "appSectionParams")?;
+    let params: Value = serde_json::from_str(&params).ok()?;
+    params["checkoutId"].as_str().map(str::to_string)
+}
+
 /// A custom line item with what Wix requires of one (quantity, name, type).
 pub fn custom_item(name: &str, price: &str) -> Value {
     serde_json::json!({"quantity": 1, "price": price, "productName": {"original": name}, "itemType": {"preset": "PHYSICAL"}})

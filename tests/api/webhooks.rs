@@ -98,6 +98,7 @@ on_both_engines!(
         assert_eq!(bodies.len(), 5);
         let mut slugs = Vec::new();
         let mut sequences = Vec::new();
+        let mut used_by_visitor = 0;
         for body in &bodies {
             let (envelope, event) = verify(body, &pem);
             let slug = event["slug"].as_str().unwrap().to_string();
@@ -123,11 +124,26 @@ on_both_engines!(
             let inner = &event[body_key];
             let parsed: Value = serde_json::from_str(inner[string].as_str().unwrap()).unwrap();
             assert_eq!(inner[object], parsed, "both forms carry the same entity");
+            let identity: Value =
+                serde_json::from_str(envelope["identity"].as_str().unwrap()).unwrap();
             if slug == "used" {
+                let checkout = &inner["body"]["checkout"];
                 assert_eq!(inner["body"]["checkoutTemplate"]["id"], id.as_str());
                 assert!(checkout_templates::validate::is_guid(
-                    inner["body"]["checkout"]["id"].as_str().unwrap()
+                    checkout["id"].as_str().unwrap()
                 ));
+                // The click's checkout was made by its buyer, an anonymous visitor.
+                let expected = match checkout["createdBy"].get("visitorId") {
+                    Some(visitor) => {
+                        assert_eq!(visitor, &checkout["buyerInfo"]["visitorId"]);
+                        used_by_visitor += 1;
+                        json!({"identityType": "ANONYMOUS_VISITOR", "anonymousVisitorId": visitor})
+                    }
+                    None => json!({"identityType": "APP", "appId": APP}),
+                };
+                assert_eq!(identity, expected);
+            } else {
+                assert_eq!(identity, json!({"identityType": "APP", "appId": APP}));
             }
             if slug == "updated" {
                 assert_eq!(inner["currentEntity"]["couponCode"], "A");
@@ -155,6 +171,7 @@ on_both_engines!(
         }
         slugs.sort();
         assert_eq!(slugs, vec!["created", "deleted", "updated", "used", "used"]);
+        assert_eq!(used_by_visitor, 1, "the click's");
         sequences.sort();
         let order: Vec<&str> = sequences.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(

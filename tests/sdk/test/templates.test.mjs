@@ -1,7 +1,7 @@
 // Every checkout-template call of the SDK against the emulator over HTTPS.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, SITE, CATALOG_APP, ADMIN_KEY } from '../lib/emulator.mjs';
+import { startEmulator, SITE, CATALOG_APP, ADMIN_KEY, APP_ID } from '../lib/emulator.mjs';
 import { apiClient, appCode, catalogItem, customItem, rejects } from '../lib/clients.mjs';
 
 let emulator;
@@ -114,7 +114,9 @@ test('createCheckoutFromTemplate makes a priced checkout on the site', async () 
   const created = await client.createCheckoutTemplate(full());
   const made = await client.createCheckoutFromTemplate(created._id, SITE);
   assert.match(made.checkoutId, /^[0-9a-f-]{36}$/);
-  assert.equal(made.checkoutUrl, `https://shop.example.com/checkout?checkoutId=${made.checkoutId}`);
+  // Wix's documented shape: the id as URL-encoded JSON in appSectionParams.
+  const params = encodeURIComponent(JSON.stringify({ checkoutId: made.checkoutId }));
+  assert.equal(made.checkoutUrl, `https://shop.example.com/checkout?appSectionParams=${params}`);
   // The checkout itself, over the same HTTPS listener the SDK uses.
   const response = await fetch(`https://${emulator.apiBaseUrl}/ecom/v1/checkouts/${made.checkoutId}`, {
     headers: { Authorization: ADMIN_KEY, 'wix-site-id': SITE },
@@ -125,7 +127,13 @@ test('createCheckoutFromTemplate makes a priced checkout on the site', async () 
   // 2 × 12.50 + 20.00 = 45.00, less 10 %.
   assert.equal(Number(checkout.priceSummary.subtotal.amount), 45);
   assert.equal(Number(checkout.priceSummary.total.amount), 40.5);
+  // 4.50 off, spread over the lines in proportion: 2.50 and 2.00.
+  assert.deepEqual(checkout.lineItems.map((l) => l.discount.amount), ['2.5', '2']);
+  assert.equal(checkout.payNow.total.amount, '40.5');
   assert.equal(checkout.customSettings.lockCouponCode, true);
+  assert.deepEqual(checkout.createdBy, { appId: APP_ID });
+  assert.match(checkout.buyerInfo.visitorId, /^[0-9a-f-]{36}$/);
+  assert.equal(checkout.lineItems[1].productName.translated, 'Poster');
 });
 
 test('updating a template does not change checkouts made before', async () => {
