@@ -30,10 +30,11 @@ poll_interval_ms = 50
 async fn log_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> Value {
     let mut log = Value::Null;
     for _ in 0..500 {
-        log = app
+        let (status, body) = app
             .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-            .await
-            .1;
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        log = body;
         if done(&log) {
             break;
         }
@@ -192,18 +193,7 @@ on_both_engines!(
         let bodies = r.wait_for(1, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 1, "delivered after two failures");
 
-        let mut log = json!(null);
-        for _ in 0..100 {
-            let (s, body) = app
-                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-                .await;
-            assert_eq!(s, StatusCode::OK);
-            log = body;
-            if log["deliveries"][0]["state"] == "delivered" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = log_until(&app, |log| log["deliveries"][0]["state"] == "delivered").await;
         let d = &log["deliveries"][0];
         assert_eq!(d["state"], "delivered", "{log}");
         assert_eq!(d["appId"], APP);
@@ -307,22 +297,14 @@ poll_interval_ms = 50
         assert!(r.requests() >= 6, "three hung attempts, then three in time");
 
         // The receiver has the bodies a moment before the dispatcher records them.
-        let mut log = json!(null);
-        for _ in 0..200 {
-            log = app
-                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-                .await
-                .1;
-            if log["deliveries"]
+        let log = log_until(&app, |log| {
+            log["deliveries"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .all(|d| d["state"] == "delivered")
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        })
+        .await;
         let deliveries = log["deliveries"].as_array().unwrap();
         assert_eq!(deliveries.len(), 3);
         for d in deliveries {
