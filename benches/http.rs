@@ -117,7 +117,7 @@ fn script(dir: &Path, name: &str, method: &str, paths: &[String], body: Option<&
 
 fn template_with(items: usize) -> Value {
     let items: Vec<Value> = (0..items)
-        .map(|i| json!({"quantity": 1, "price": "5.00", "productName": {"original": format!("Item {i}")}}))
+        .map(|i| json!({"quantity": 1, "price": "5.00", "productName": {"original": format!("Item {i}")}, "itemType": {"preset": "PHYSICAL"}}))
         .collect();
     json!({"customLineItems": items, "couponCode": "SALE"})
 }

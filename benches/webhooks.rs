@@ -115,7 +115,7 @@ fn event_of(token: &str) -> (String, i64) {
 
 /// Creates `n` templates: one `created` event each.
 async fn create_events(client: &reqwest::Client, base: &str, n: usize) {
-    let template = json!({"customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]});
+    let template = json!({"customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}, "itemType": {"preset": "PHYSICAL"}}]});
     bulk_create(client, base, n, &template).await;
 }
 
@@ -263,7 +263,7 @@ async fn signer_rate(dir: &std::path::Path) -> f64 {
         site_id: SITE.into(),
         entity_id: uuid::Uuid::new_v4().to_string(),
         slug: checkout_templates::model::events::Slug::Created,
-        body: json!({"id": "x", "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}}]}).to_string(),
+        body: json!({"id": "x", "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "Bench"}, "itemType": {"preset": "PHYSICAL"}}]}).to_string(),
         event_time: 0,
     };
     // This machine's cores take a second or so of load to reach full speed.

@@ -6,10 +6,12 @@ use serde_json::{json, Value};
 
 use crate::clock::rfc3339;
 use crate::error::{ApiError, FieldViolation, Result};
-use crate::model::checkout::{CheckoutShape, NewCheckout};
+use crate::model::checkout::{CheckoutShape, Creator, NewCheckout};
 use crate::model::events::used_body;
 use crate::model::ids::{CheckoutId, TemplateId};
-use crate::model::template::{new_template, Doc, Patch};
+use crate::model::template::{
+    checked, has_items, new_template, to_store, without_items, Doc, Patch,
+};
 use crate::query::Plan;
 use crate::site::Site;
 use crate::state::AppState;
@@ -34,22 +36,33 @@ pub async fn create_template(state: &AppState, site: &Site, body: &Value) -> Res
     Ok(stored.pop().expect("one template inserted"))
 }
 
-/// Creates what it can; each failure is reported at its index. All successes
-/// commit together.
+/// Creates every template or none. Schema rules are checked on the whole
+/// request, as Wix checks a request's annotations before it runs: a
+/// violation in any template is a 400 listing every violation of every
+/// template (`checkoutTemplates[i]…`). Then, if any template has no items,
+/// the whole request is 400 `CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS`.
+/// Nothing is written and no event is sent unless all are created.
 pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<Value> {
     let (items, return_entity) = bulk_request(body)?;
-    let outcomes: Vec<Result<Doc>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| new_template(Some(item), &format!("checkoutTemplates[{i}]")))
-        .collect();
-    let valid: Vec<Doc> = outcomes
-        .iter()
-        .filter_map(|o| o.as_ref().ok().cloned())
-        .collect();
+    let mut violations = Vec::new();
+    let mut docs = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match checked(Some(item), &format!("checkoutTemplates[{i}]")) {
+            Ok(doc) => docs.push(doc),
+            Err(ApiError::Validation(v)) => violations.extend(v),
+            Err(e) => return Err(e),
+        }
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::Validation(violations));
+    }
+    if let Some(i) = docs.iter().position(|doc| !has_items(doc)) {
+        return Err(without_items(&format!("checkoutTemplates[{i}]")));
+    }
+    let docs: Vec<Doc> = docs.into_iter().map(to_store).collect();
     let now = state.clock.now_micros();
-    let stored = state.store.insert_templates(&site.id, &valid, now).await?;
-    bulk_report(&outcomes, stored, return_entity)
+    let stored = state.store.insert_templates(&site.id, &docs, now).await?;
+    bulk_report(&docs, stored, return_entity)
 }
 
 /// The templates of a bulk create and whether to return them, checked.
@@ -102,37 +115,22 @@ fn bulk_request(body: &Value) -> Result<(&Vec<Value>, bool)> {
 }
 
 /// Bulk create's answer: one result per item, in order; `stored` holds the
-/// JSON of each valid item, in order.
-fn bulk_report(
-    outcomes: &[Result<Doc>],
-    stored: Vec<String>,
-    return_entity: bool,
-) -> Result<Value> {
-    let mut stored = stored.into_iter();
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut successes = 0;
-    for (index, outcome) in outcomes.iter().enumerate() {
-        let result = match outcome {
-            Ok(doc) => {
-                successes += 1;
-                let json = stored.next().expect("one stored body per valid template");
-                let mut r = json!({"itemMetadata": {"id": doc["id"], "originalIndex": index, "success": true}});
-                if return_entity {
-                    r["item"] = serde_json::from_str(&json).map_err(anyhow::Error::from)?;
-                }
-                r
-            }
-            Err(e) => json!({"itemMetadata": {
-                "originalIndex": index, "success": false, "error": e.application_error(),
-            }}),
-        };
-        results.push(result);
+/// JSON of each, in order.
+fn bulk_report(docs: &[Doc], stored: Vec<String>, return_entity: bool) -> Result<Value> {
+    let mut results = Vec::with_capacity(docs.len());
+    for (index, (doc, json)) in docs.iter().zip(stored).enumerate() {
+        let mut r =
+            json!({"itemMetadata": {"id": doc["id"], "originalIndex": index, "success": true}});
+        if return_entity {
+            r["item"] = serde_json::from_str(&json).map_err(anyhow::Error::from)?;
+        }
+        results.push(r);
     }
     Ok(json!({
         "results": results,
         "bulkActionMetadata": {
-            "totalSuccesses": successes,
-            "totalFailures": outcomes.len() - successes,
+            "totalSuccesses": docs.len(),
+            "totalFailures": 0,
             "undetailedFailures": 0,
         }
     }))
@@ -193,18 +191,24 @@ pub struct CreatedCheckout {
     pub purchase_flow_id: String,
 }
 
+/// A checkout made from a template by `created_by`, its buyer a visitor of
+/// its own.
 async fn make_checkout(
     state: &AppState,
     site: &Site,
     template_id: &TemplateId,
+    created_by: Creator<'_>,
 ) -> Result<FromTemplate<CreatedCheckout>> {
     let id = CheckoutId::new();
     let purchase_flow_id = uuid::Uuid::new_v4().to_string();
+    let visitor_id = uuid::Uuid::new_v4().to_string();
     let now = state.clock.now_micros();
     let new = NewCheckout {
         id: id.as_str(),
         purchase_flow_id: &purchase_flow_id,
         created_date: &rfc3339(now),
+        visitor_id: &visitor_id,
+        created_by,
     };
     let outcome = state
         .store
@@ -232,8 +236,22 @@ pub async fn create_checkout(
     body: &Value,
 ) -> Result<CreatedCheckout> {
     let template_id = parse_id(template_id, "checkoutTemplateId", TemplateId::parse)?;
+    // Wix requires `siteId`; one that is not the caller's site is refused.
     match body.get("siteId") {
-        None | Some(Value::Null) => {}
+        None | Some(Value::Null) => {
+            return Err(ApiError::validation(
+                "siteId",
+                "REQUIRED_FIELD",
+                "is required",
+            ))
+        }
+        Some(Value::String(s)) if s.is_empty() => {
+            return Err(ApiError::validation(
+                "siteId",
+                "REQUIRED_FIELD",
+                "is required",
+            ))
+        }
         Some(Value::String(s)) if s == &site.id => {}
         Some(Value::String(s)) if !is_guid(s) => {
             return Err(ApiError::validation(
@@ -249,7 +267,7 @@ pub async fn create_checkout(
             ))
         }
     }
-    match make_checkout(state, site, &template_id).await? {
+    match make_checkout(state, site, &template_id, Creator::App(&state.api_app_id)).await? {
         FromTemplate::Made(created) => Ok(created),
         FromTemplate::NotFound => Err(not_found(template_id.as_str())),
         FromTemplate::Inactive => Err(ApiError::application(
@@ -267,10 +285,12 @@ pub async fn click(state: &AppState, site: &Site, template_id: &str) -> Result<S
     let Some(template_id) = TemplateId::parse(template_id) else {
         return Ok(site.url.clone());
     };
-    Ok(match make_checkout(state, site, &template_id).await? {
-        FromTemplate::Made(created) => created.checkout_url,
-        FromTemplate::Inactive | FromTemplate::NotFound => site.url.clone(),
-    })
+    Ok(
+        match make_checkout(state, site, &template_id, Creator::Visitor).await? {
+            FromTemplate::Made(created) => created.checkout_url,
+            FromTemplate::Inactive | FromTemplate::NotFound => site.url.clone(),
+        },
+    )
 }
 
 pub async fn get_checkout(state: &AppState, site: &Site, id: &str) -> Result<String> {

@@ -16,11 +16,49 @@ fn default_currency() -> String {
     "USD".into()
 }
 
+/// The query parameter of a checkout URL, as Wix's checkout page reads it.
+pub const CHECKOUT_PARAMS: &str = "appSectionParams";
+
 impl Site {
+    /// A checkout's URL in Wix's documented shape:
+    /// `<site url>/checkout?appSectionParams=<URL-encoded {"checkoutId":…}>`.
     pub fn checkout_url(&self, checkout_id: &str) -> String {
+        let params = serde_json::json!({"checkoutId": checkout_id}).to_string();
         format!(
-            "{}/checkout?checkoutId={checkout_id}",
-            self.url.trim_end_matches('/')
+            "{}/checkout?{CHECKOUT_PARAMS}={}",
+            self.url.trim_end_matches('/'),
+            percent_encode(&params)
         )
+    }
+}
+
+/// `s` as a URL query value: every byte but the unreserved ones as `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkout_urls_have_wix_shape() {
+        let site = Site {
+            id: "s".into(),
+            url: "https://shop.example.com/".into(),
+            currency: "USD".into(),
+        };
+        assert_eq!(
+            site.checkout_url("e5cda5ba-2f1a-4c2e-8a4b-1b2c3d4e5f60"),
+            "https://shop.example.com/checkout?appSectionParams=%7B%22checkoutId%22%3A%22e5cda5ba-2f1a-4c2e-8a4b-1b2c3d4e5f60%22%7D"
+        );
     }
 }

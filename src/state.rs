@@ -15,6 +15,9 @@ pub struct AppState {
     pub store: Store,
     /// Apps by id: their signing keys and webhook URLs.
     pub apps: HashMap<String, Arc<AppSigner>>,
+    /// The app an API-key call acts as: the first declared app, or the
+    /// default one. A checkout such a call makes is `createdBy.appId` it.
+    pub api_app_id: String,
     pub dispatch: DispatchSettings,
     pub tenancy: Tenancy,
     pub pricing: Pricing,

@@ -54,6 +54,9 @@ pub enum Ty {
     /// `google.protobuf.Struct`: any JSON object, kept as sent.
     Struct,
     Obj(&'static [Field]),
+    /// A proto `oneof` as a message: at most one of its fields set; a required
+    /// one needs exactly one, so `{}` does not count as present.
+    OneOf(&'static [Field]),
     Arr {
         of: &'static Ty,
         min: usize,
@@ -161,6 +164,7 @@ pub fn check(value: &Value, ty: &Ty, path: &str, out: &mut Vec<FieldViolation>) 
             };
             Some(Value::Object(check_object(map, fields, path, out)))
         }
+        Ty::OneOf(fields) => check_one_of(value, fields, path, out),
         Ty::Arr { of, min, max } => check_array(value, of, *min, *max, path, out),
     }
 }
@@ -290,6 +294,53 @@ fn check_enum(
     }
 }
 
+/// A oneof: its fields, and no more than one of them set.
+fn check_one_of(
+    value: &Value,
+    fields: &[Field],
+    path: &str,
+    out: &mut Vec<FieldViolation>,
+) -> Option<Value> {
+    let Value::Object(map) = value else {
+        out.push(type_violation(path, "an object"));
+        return None;
+    };
+    let kept = check_object(map, fields, path, out);
+    if members_set(map, fields) > 1 {
+        out.push(
+            FieldViolation::new(
+                path,
+                "ONE_OF_ALIGNMENT",
+                format!("only one of {} may be set", names(fields)),
+            )
+            .with_data(json!({"oneOf": fields.iter().map(|f| f.name).collect::<Vec<_>>()})),
+        );
+    }
+    Some(Value::Object(kept))
+}
+
+/// How many of a oneof's fields `map` sets.
+fn members_set(map: &Map<String, Value>, fields: &[Field]) -> usize {
+    fields
+        .iter()
+        .filter(|f| map.get(f.name).is_some_and(|v| !v.is_null()))
+        .count()
+}
+
+fn names(fields: &[Field]) -> String {
+    fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Whether a required field is missing: absent, null, or a oneof with none
+/// of its fields set.
+fn is_missing(value: Option<&Value>, ty: &Ty) -> bool {
+    match (value, ty) {
+        (None | Some(Value::Null), _) => true,
+        (Some(Value::Object(map)), Ty::OneOf(fields)) => members_set(map, fields) == 0,
+        _ => false,
+    }
+}
+
 /// An array: its size, then each element, a null or invalid one kept as null so
 /// the others keep their places.
 fn check_array(
@@ -361,11 +412,15 @@ pub fn check_object(
         }
     }
     for field in fields.iter().filter(|f| f.required) {
-        if map.get(field.name).is_none_or(Value::is_null) {
+        if is_missing(map.get(field.name), &field.ty) {
+            let description = match field.ty {
+                Ty::OneOf(members) => format!("is required: set one of {}", names(members)),
+                _ => "is required".to_string(),
+            };
             out.push(FieldViolation::new(
                 join(path, field.name),
                 "REQUIRED_FIELD",
-                "is required",
+                description,
             ));
         }
     }
@@ -570,6 +625,7 @@ mod tests {
         Field::new("tag", string()).read_only(),
         Field::new("size", int(1, 9)),
     ];
+    const CHOICE: &[Field] = &[Field::new("a", string()), Field::new("b", string())];
     const EVERY: &[Field] = &[
         Field::new("short", string_len(2, 5)),
         Field::new("long", string_len(0, 3)),
@@ -645,6 +701,10 @@ mod tests {
                 max: 5,
             },
         ),
+        Field::new("pick", Ty::OneOf(CHOICE)),
+        Field::new("both", Ty::OneOf(CHOICE)),
+        Field::new("notPick", Ty::OneOf(CHOICE)),
+        Field::new("mustPick", Ty::OneOf(CHOICE)).required(),
         Field::new("hidden", string()).read_only(),
         Field::new("missing", string()).required(),
     ];
@@ -683,6 +743,10 @@ mod tests {
             "kinds": ["B", "Z", null, "A"],
             "tooMany": [{}, {}],
             "notList": {},
+            "pick": {"b": "y", "c": 1},
+            "both": {"a": "x", "b": "y"},
+            "notPick": "a",
+            "mustPick": {"a": null},
             "hidden": "x",
             "unknown": 1,
             "nothing": null,
@@ -692,7 +756,7 @@ mod tests {
         // As text, since key order is part of what is kept.
         assert_eq!(
             serde_json::to_string(&kept).unwrap(),
-            r#"{"long":"abcd","short":"a","id":"nope","goodId":"0E7D3F5A-3B1C-4A1E-9D1E-1B2C3D4E5F60","at":"yesterday","goodAt":"2026-01-02T03:04:05Z","price":"-1.234","bigPrice":"11","badPrice":"1e3","flag":true,"count":0,"big":11,"ratio":2.5,"n":3,"kind":"A","extra":{"z":1,"a":null},"child":{"size":12},"list":[null,4,0],"kinds":["B",null,null,"A"]}"#
+            r#"{"long":"abcd","short":"a","id":"nope","goodId":"0E7D3F5A-3B1C-4A1E-9D1E-1B2C3D4E5F60","at":"yesterday","goodAt":"2026-01-02T03:04:05Z","price":"-1.234","bigPrice":"11","badPrice":"1e3","flag":true,"count":0,"big":11,"ratio":2.5,"n":3,"kind":"A","extra":{"z":1,"a":null},"child":{"size":12},"list":[null,4,0],"kinds":["B",null,null,"A"],"pick":{"b":"y"},"both":{"a":"x","b":"y"},"mustPick":{}}"#
         );
         let got: Vec<String> = out
             .iter()
@@ -731,6 +795,9 @@ mod tests {
             r#"t.kinds[2] FORMAT: must be a value, not null {"expected":"a value, not null"}"#,
             r#"t.tooMany MAX_SIZE: must contain at most 1 elements {"threshold":1}"#,
             r#"t.notList FORMAT: must be an array {"expected":"an array"}"#,
+            r#"t.both ONE_OF_ALIGNMENT: only one of a, b may be set {"oneOf":["a","b"]}"#,
+            r#"t.notPick FORMAT: must be an object {"expected":"an object"}"#,
+            r#"t.mustPick REQUIRED_FIELD: is required: set one of a, b -"#,
             r#"t.missing REQUIRED_FIELD: is required -"#,
         ];
         assert_eq!(got, expected);

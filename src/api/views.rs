@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::clock::rfc3339;
-use crate::store::{AttemptRecord, DeliveryRecord, Removed};
+use crate::store::{AttemptRecord, DeliveryRecord, DeliveryState, Removed};
 
 pub fn delivery(d: &DeliveryRecord) -> Value {
     json!({
@@ -12,7 +12,8 @@ pub fn delivery(d: &DeliveryRecord) -> Value {
         "appId": d.app_id,
         "state": d.state,
         "attemptCount": d.attempt_count,
-        "nextAttemptAt": rfc3339(d.next_attempt_at),
+        // When it will be sent (again); none once delivered or failed.
+        "nextAttemptAt": (d.state == DeliveryState::Pending.as_str()).then(|| rfc3339(d.next_attempt_at)),
         "createdAt": rfc3339(d.created_at),
         "deliveredAt": d.delivered_at.map(rfc3339),
         "event": {

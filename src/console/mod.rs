@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::error::{ApiError, Result};
 use crate::model::ids::CheckoutId;
+use crate::site::CHECKOUT_PARAMS;
 use crate::state::AppState;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -57,7 +58,12 @@ async fn checkout_page(
     Path(site_id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Html<String>> {
-    let checkout_id = params.get("checkoutId").cloned().unwrap_or_default();
+    // `appSectionParams` holds `{"checkoutId": …}` as JSON, as Wix's checkout URLs do.
+    let checkout_id = params
+        .get(CHECKOUT_PARAMS)
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .and_then(|p| p["checkoutId"].as_str().map(str::to_string))
+        .unwrap_or_default();
     let not_found = || ApiError::NotFound(format!("checkout {checkout_id} was not found"));
     let id = CheckoutId::parse(&checkout_id).ok_or_else(not_found)?;
     let json = state

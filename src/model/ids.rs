@@ -63,4 +63,15 @@ mod tests {
         assert_eq!(TemplateId::parse("not-a-guid"), None);
         assert_ne!(TemplateId::new(), id);
     }
+
+    #[test]
+    fn ids_are_random_guids_in_no_order() {
+        let ids: Vec<String> = (0..64).map(|_| EventId::new().to_string()).collect();
+        for id in &ids {
+            assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_ne!(sorted, ids, "64 new ids do not come out sorted");
+    }
 }

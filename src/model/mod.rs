@@ -7,13 +7,13 @@ pub mod ids;
 pub mod money;
 pub mod pricing;
 pub mod schema;
+pub mod shares;
 pub mod template;
 
-/// A new id for a stored row (template, checkout, event): a GUID, as Wix's
-/// are, but time-ordered (UUID v7). New rows then land at the end of each
-/// index instead of on a random page, so a commit of many creates or clicks
-/// writes a few pages rather than one per row (measured on SQLite: 10 KB of
-/// WAL per created template with random ids).
+/// A new id for a stored row (template, checkout, event): a random GUID
+/// (UUID v4), as Wix's are. Ids carry no order, so sorting by `id` does not
+/// follow creation here either, and client code that relies on it fails
+/// against the emulator as it would against Wix.
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    uuid::Uuid::new_v4().to_string()
 }

@@ -44,9 +44,18 @@ const CUSTOMIZATION: &[Field] = &[
     Field::new("disabledManualPayment", Ty::Bool),
 ];
 
+/// A catalog line item's reference: both ids are required.
 const CATALOG_REFERENCE: &[Field] = &[
     Field::new("catalogItemId", string_len(1, 36)).required(),
     Field::new("appId", string_len(1, usize::MAX)).required(),
+    Field::new("options", Ty::Struct),
+];
+
+/// A custom line item's own reference, which no catalog reads: nothing in it
+/// is required.
+const CUSTOM_CATALOG_REFERENCE: &[Field] = &[
+    Field::new("catalogItemId", string_len(1, 36)),
+    Field::new("appId", string_len(1, usize::MAX)),
     Field::new("options", Ty::Struct),
 ];
 
@@ -75,6 +84,13 @@ const DESCRIPTION_LINE: &[Field] = &[
     Field::new("plainText", Ty::Obj(PLAIN_TEXT)),
     Field::new("colorInfo", Ty::Obj(COLOR)),
     Field::new("name", Ty::Obj(DESCRIPTION_LINE_NAME)),
+];
+
+/// A custom line item's description line, whose `name` is required.
+const CUSTOM_DESCRIPTION_LINE: &[Field] = &[
+    Field::new("plainText", Ty::Obj(PLAIN_TEXT)),
+    Field::new("colorInfo", Ty::Obj(COLOR)),
+    Field::new("name", Ty::Obj(DESCRIPTION_LINE_NAME)).required(),
 ];
 
 const PHYSICAL_PROPERTIES: &[Field] = &[
@@ -192,14 +208,16 @@ const MODIFIER_GROUP: &[Field] = &[
     ),
 ];
 
+/// Required as `@requiredField` lists them (plus `quantity`, which the SDK's
+/// input type makes non-null); `price` is not required.
 const CUSTOM_LINE_ITEM: &[Field] = &[
     Field::new("quantity", int(1, 100_000)).required(),
-    Field::new("price", decimal(CUSTOM_PRICE)).required(),
+    Field::new("price", decimal(CUSTOM_PRICE)),
     Field::new("priceDescription", Ty::Obj(PRICE_DESCRIPTION)),
     Field::new(
         "descriptionLines",
         Ty::Arr {
-            of: &Ty::Obj(DESCRIPTION_LINE),
+            of: &Ty::Obj(CUSTOM_DESCRIPTION_LINE),
             min: 0,
             max: 10,
         },
@@ -209,7 +227,7 @@ const CUSTOM_LINE_ITEM: &[Field] = &[
     Field::new("taxGroupId", guid()),
     Field::new("productName", Ty::Obj(PRODUCT_NAME)).required(),
     Field::new("url", Ty::Obj(PAGE_URL)),
-    Field::new("itemType", Ty::Obj(ITEM_TYPE)),
+    Field::new("itemType", Ty::OneOf(ITEM_TYPE)).required(),
     Field::new("fullPrice", decimal(DecimalRule::ANY)),
     Field::new("quantityAvailable", int(i32::MIN as i64, 100_000)),
     Field::new("physicalProperties", Ty::Obj(PHYSICAL_PROPERTIES)),
@@ -218,7 +236,7 @@ const CUSTOM_LINE_ITEM: &[Field] = &[
     Field::new("rootCatalogItemId", string_len(1, 36)),
     Field::new("depositAmount", decimal(DecimalRule::ANY)),
     Field::new("deliveryProfileId", guid()),
-    Field::new("catalogReference", Ty::Obj(CATALOG_REFERENCE)),
+    Field::new("catalogReference", Ty::Obj(CUSTOM_CATALOG_REFERENCE)),
     Field::new("priceUndetermined", Ty::Bool),
     Field::new("fixedQuantity", Ty::Bool),
     Field::new("consentRequiredPaymentPolicy", string_len(1, 1000)).read_only(),

@@ -19,28 +19,127 @@ const EMPTY_ITEMS: &str = "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_EMPTY_ITEMS";
 /// Validates a template to create; returns the document to store, with its new
 /// `id` first and `status` defaulted to `ACTIVE`.
 pub fn new_template(raw: Option<&Value>, path: &str) -> Result<Doc> {
+    let doc = checked(raw, path)?;
+    if !has_items(&doc) {
+        return Err(without_items(path));
+    }
+    Ok(to_store(doc))
+}
+
+/// A template checked against the REST schema (every violation at once), as
+/// Wix keeps it; not yet checked for items.
+pub fn checked(raw: Option<&Value>, path: &str) -> Result<Doc> {
     let input = as_object(raw, path)?;
     let mut violations = Vec::new();
-    let mut doc = check_object(input, CHECKOUT_TEMPLATE, path, &mut violations);
+    let doc = check_object(input, CHECKOUT_TEMPLATE, path, &mut violations);
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
-    if item_count(&doc) == 0 {
-        return Err(ApiError::application(
-            StatusCode::BAD_REQUEST,
-            NO_ITEMS,
-            "a checkout template needs at least one line item or custom line item",
-        ));
-    }
+    Ok(doc)
+}
+
+/// Whether a template has a line item or a custom line item.
+pub fn has_items(doc: &Doc) -> bool {
+    item_count(doc) > 0
+}
+
+/// The error for the template at `path` having no items.
+pub fn without_items(path: &str) -> ApiError {
+    ApiError::application(
+        StatusCode::BAD_REQUEST,
+        NO_ITEMS,
+        format!("a checkout template needs at least one line item or custom line item ({path} has none)"),
+    )
+}
+
+/// A checked template as stored: its new `id` first, then `status`.
+pub fn to_store(mut doc: Doc) -> Doc {
     let status = match doc.shift_remove("status") {
         Some(Value::String(s)) if s == "INACTIVE" => s,
         _ => "ACTIVE".to_string(),
     };
-    let mut out = Map::with_capacity(doc.len() + 2);
+    let mut out = Map::with_capacity(doc.len() + 5);
     out.insert("id".into(), Value::String(super::new_id()));
     out.insert("status".into(), Value::String(status));
     out.extend(doc);
-    Ok(out)
+    fill_defaults(&mut out);
+    out
+}
+
+/// Fills in what Wix always returns (the SDK's return types mark these
+/// fields non-null) with Wix's defaults, leaving every value the caller sent
+/// as it is: `lineItems` and `customLineItems` (`[]`), every `customization`
+/// flag (`false`), and each custom line item's `price` (`"0"`),
+/// `paymentOption` (`FULL_PAYMENT_ONLINE`) and flags (`false`); inside a
+/// catalog item's overrides, `physicalProperties.shippable` (`false`) and
+/// `paymentOption.value` (`FULL_PAYMENT_ONLINE`) when their object is there.
+/// Stored so, every answer and event carries them without work per read.
+fn fill_defaults(doc: &mut Doc) {
+    for key in ["lineItems", "customLineItems"] {
+        or_insert(doc, key, || Value::Array(Vec::new()));
+    }
+    let customization = object_at(doc, "customization");
+    let web_client = object_at(customization, "webClient");
+    for flag in [
+        "disabledContinueShoppingButton",
+        "disabledPolicyAgreementCheckbox",
+    ] {
+        or_insert(web_client, flag, || Value::Bool(false));
+    }
+    for flag in ["lockedGiftCard", "lockedCoupon", "disabledManualPayment"] {
+        or_insert(customization, flag, || Value::Bool(false));
+    }
+    for item in objects_in(doc, "lineItems") {
+        let Some(Value::Object(overrides)) = item.get_mut("catalogOverrideFields") else {
+            continue;
+        };
+        if let Some(Value::Object(p)) = overrides.get_mut("physicalProperties") {
+            or_insert(p, "shippable", || Value::Bool(false));
+        }
+        if let Some(Value::Object(p)) = overrides.get_mut("paymentOption") {
+            or_insert(p, "value", || FULL_PAYMENT_ONLINE.into());
+        }
+    }
+    for item in objects_in(doc, "customLineItems") {
+        or_insert(item, "price", || "0".into());
+        or_insert(item, "paymentOption", || FULL_PAYMENT_ONLINE.into());
+        for flag in [
+            "priceUndetermined",
+            "fixedQuantity",
+            "savePaymentMethod",
+            "membersOnly",
+        ] {
+            or_insert(item, flag, || Value::Bool(false));
+        }
+    }
+}
+
+const FULL_PAYMENT_ONLINE: &str = "FULL_PAYMENT_ONLINE";
+
+fn or_insert(map: &mut Doc, key: &str, value: impl FnOnce() -> Value) {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), value());
+    }
+}
+
+/// The object at `key`, made empty if absent.
+fn object_at<'a>(map: &'a mut Doc, key: &str) -> &'a mut Doc {
+    let entry = map
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !entry.is_object() {
+        *entry = Value::Object(Map::new());
+    }
+    entry.as_object_mut().expect("just made an object")
+}
+
+/// The objects in the array at `key`.
+fn objects_in<'a>(doc: &'a mut Doc, key: &str) -> impl Iterator<Item = &'a mut Doc> {
+    doc.get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
 }
 
 fn as_object<'a>(raw: Option<&'a Value>, path: &str) -> Result<&'a Map<String, Value>> {
@@ -148,6 +247,7 @@ impl Patch {
             }
             set_path(&mut next, path, new_value.cloned());
         }
+        fill_defaults(&mut next);
         if item_count(&next) == 0 {
             return Err(ApiError::application(
                 StatusCode::BAD_REQUEST,
@@ -246,13 +346,7 @@ fn set_path(doc: &mut Doc, path: &[String], value: Option<Value>) {
     };
     let mut map = doc;
     for segment in parents {
-        let entry = map
-            .entry(segment.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
-        }
-        map = entry.as_object_mut().expect("just made an object");
+        map = object_at(map, segment);
     }
     match value {
         Some(v) => {
@@ -278,7 +372,7 @@ mod tests {
     fn stored() -> Doc {
         let v = json!({"checkoutTemplate": {
             "customization": {"lockedCoupon": true, "webClient": {"disabledContinueShoppingButton": true}},
-            "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "A"}}],
+            "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "A"}, "itemType": {"preset": "PHYSICAL"}}],
             "externalReference": {"appId": "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60"}
         }});
         new_template(v.get("checkoutTemplate"), "checkoutTemplate").unwrap()
@@ -296,7 +390,8 @@ mod tests {
         let next = patch.apply(&doc).unwrap();
         assert_eq!(
             next["customization"],
-            json!({"lockedCoupon": true, "webClient": {"disabledContinueShoppingButton": true}, "lockedGiftCard": true})
+            json!({"lockedCoupon": true, "webClient": {"disabledContinueShoppingButton": true, "disabledPolicyAgreementCheckbox": false},
+                   "lockedGiftCard": true, "disabledManualPayment": false})
         );
         assert_eq!(next["status"], "ACTIVE");
     }
@@ -311,7 +406,30 @@ mod tests {
         )
         .unwrap();
         let next = patch.apply(&doc).unwrap();
-        assert_eq!(next["customization"], json!({"lockedCoupon": true}));
+        assert_eq!(
+            next["customization"],
+            json!({"lockedCoupon": true, "lockedGiftCard": false, "disabledManualPayment": false,
+                   "webClient": {"disabledContinueShoppingButton": false, "disabledPolicyAgreementCheckbox": false}}),
+            "cleared, then Wix's defaults again"
+        );
+    }
+
+    /// As text, since key order is part of what is kept: the caller's keys in
+    /// its order, then the defaults.
+    #[test]
+    fn defaults_fill_only_what_was_left_out() {
+        let v = json!({
+            "customLineItems": [{"quantity": 2, "productName": {"original": "A"}, "itemType": {"custom": "x"}, "fixedQuantity": true}],
+            "lineItems": [{"quantity": 1, "catalogReference": {"appId": "a", "catalogItemId": "b"},
+                           "catalogOverrideFields": {"physicalProperties": {"sku": "s"}, "paymentOption": {}}}],
+            "customization": {"lockedCoupon": true},
+        });
+        let mut doc = new_template(Some(&v), "checkoutTemplate").unwrap();
+        doc.shift_remove("id");
+        assert_eq!(
+            serde_json::to_string(&doc).unwrap(),
+            r#"{"status":"ACTIVE","customLineItems":[{"quantity":2,"productName":{"original":"A"},"itemType":{"custom":"x"},"fixedQuantity":true,"price":"0","paymentOption":"FULL_PAYMENT_ONLINE","priceUndetermined":false,"savePaymentMethod":false,"membersOnly":false}],"lineItems":[{"quantity":1,"catalogReference":{"appId":"a","catalogItemId":"b"},"catalogOverrideFields":{"physicalProperties":{"sku":"s","shippable":false},"paymentOption":{"value":"FULL_PAYMENT_ONLINE"}}}],"customization":{"lockedCoupon":true,"webClient":{"disabledContinueShoppingButton":false,"disabledPolicyAgreementCheckbox":false},"lockedGiftCard":false,"disabledManualPayment":false}}"#
+        );
     }
 
     #[test]

@@ -34,14 +34,54 @@ impl Column {
         }
     }
 
-    /// Operators each field supports, as the API reference lists them.
+    /// Operators each field supports, as the current API reference lists them:
+    /// `id` also takes the range operators, `status` does not.
     fn supports(self, op: &str) -> bool {
         match self {
             Column::Id => matches!(
                 op,
-                "$eq" | "$ne" | "$in" | "$startsWith" | "$exists" | "$hasSome"
+                "$eq"
+                    | "$ne"
+                    | "$in"
+                    | "$startsWith"
+                    | "$exists"
+                    | "$hasSome"
+                    | "$gt"
+                    | "$gte"
+                    | "$lt"
+                    | "$lte"
             ),
             Column::Status => matches!(op, "$eq" | "$ne" | "$in" | "$exists" | "$hasSome"),
+        }
+    }
+}
+
+/// A comparison of a column with a value, as `$gt`, `$gte`, `$lt`, `$lte` ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+impl Range {
+    fn parse(op: &str) -> Option<Range> {
+        Some(match op {
+            "$gt" => Range::Gt,
+            "$gte" => Range::Gte,
+            "$lt" => Range::Lt,
+            "$lte" => Range::Lte,
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Range::Gt => ">",
+            Range::Gte => ">=",
+            Range::Lt => "<",
+            Range::Lte => "<=",
         }
     }
 }
@@ -52,6 +92,9 @@ pub enum Cond {
     Eq(Column, String),
     Ne(Column, String),
     In(Column, Vec<String>),
+    /// Bytewise, as both engines compare ids.
+    Range(Column, Range, String),
+    /// Ignores case; the prefix is kept lower-cased (see [`parse_field`]).
     StartsWith(Column, String),
     And(Vec<Cond>),
     Or(Vec<Cond>),
@@ -153,7 +196,15 @@ fn parse_field(column: Column, value: &Value, path: &str) -> Result<Cond, ApiErr
             "$eq" => Cond::Eq(column, scalar(arg, &here)?),
             "$ne" => Cond::Ne(column, scalar(arg, &here)?),
             "$in" | "$hasSome" => Cond::In(column, list(arg, &here)?),
-            "$startsWith" => Cond::StartsWith(column, scalar(arg, &here)?),
+            // Wix's $startsWith ignores case. Every stored id is a lower-case
+            // GUID (the emulator makes them), so a case-insensitive prefix of
+            // one is exactly its lower-cased prefix, and the index still
+            // narrows the scan.
+            "$startsWith" => Cond::StartsWith(column, scalar(arg, &here)?.to_lowercase()),
+            "$gt" | "$gte" | "$lt" | "$lte" => {
+                let range = Range::parse(op).expect("one of the range operators");
+                Cond::Range(column, range, scalar(arg, &here)?)
+            }
             // id and status are always present on a stored template.
             "$exists" => match arg {
                 Value::Bool(b) => Cond::Const(*b),
@@ -225,6 +276,11 @@ pub fn compile(cond: &Cond, sql: &mut Sql) {
             sql.text
                 .push_str(&format!("{} IN ({})", c.sql(), placeholders.join(", ")));
         }
+        Cond::Range(c, range, v) => {
+            let p = sql.bind(v.clone());
+            sql.text
+                .push_str(&format!("{} {} {p}", c.sql(), range.sql()));
+        }
         Cond::StartsWith(c, prefix) => {
             // A range on the column lets the index narrow the scan; substr makes it exact.
             let p = sql.bind(prefix.clone());
@@ -294,6 +350,20 @@ mod tests {
     }
 
     #[test]
+    fn id_ranges_compile_to_comparisons() {
+        let (text, params) =
+            sql_of(json!({"id": {"$gt": "a", "$gte": "b", "$lt": "c", "$lte": "d"}}));
+        assert_eq!(text, "(id > $2 AND id >= $3 AND id < $4 AND id <= $5)");
+        assert_eq!(params, vec!["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn starts_with_ignores_case() {
+        let (_, params) = sql_of(json!({"id": {"$startsWith": "AB-Cd"}}));
+        assert_eq!(params, vec!["ab-cd"]);
+    }
+
+    #[test]
     fn values_never_reach_the_sql_text() {
         let (text, params) = sql_of(json!({"id": "x' OR '1'='1"}));
         assert_eq!(text, "id = $2");
@@ -305,7 +375,9 @@ mod tests {
         for f in [
             json!({"couponCode": "X"}),
             json!({"status": {"$startsWith": "A"}}),
-            json!({"id": {"$gt": "a"}}),
+            json!({"status": {"$gt": "A"}}),
+            json!({"status": {"$lte": "A"}}),
+            json!({"id": {"$gt": 1}}),
             json!({"$nor": []}),
             json!({"status": {"$in": "ACTIVE"}}),
             json!({"status": 5}),

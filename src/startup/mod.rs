@@ -49,6 +49,11 @@ pub async fn state(
     let state = AppState {
         store: store.with_writers(subscribers, &config.performance),
         apps,
+        api_app_id: provisioned
+            .apps
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default(),
         dispatch: config.webhooks.clone(),
         tenancy: provisioned.tenancy,
         pricing: Pricing::new(&config.catalog, &config.coupons),

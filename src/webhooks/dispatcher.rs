@@ -290,7 +290,7 @@ impl Dispatcher {
         } else {
             let unit: f64 = rand::thread_rng().gen();
             self.settings
-                .after_failure(delivery.attempt, delivery.created_at, attempt.at, unit)
+                .after_failure(delivery.attempt, attempt.at, unit)
         };
         self.store.finish_attempt(delivery, attempt, after).await?;
         Ok(())
@@ -328,10 +328,17 @@ impl Dispatcher {
                     text = text(r) => text.map(|text| text.chars().take(KEPT_BODY).collect()),
                     _ = deadline => None,
                 };
+                // As Wix: only a 200 is a delivery, not any 2xx.
+                let delivered = status == http::StatusCode::OK;
+                let error = match (delivered, status.is_success()) {
+                    (true, _) => None,
+                    (false, true) => Some(format!("HTTP {status}: only 200 counts as delivered")),
+                    (false, false) => Some(format!("HTTP {status}")),
+                };
                 Outcome {
-                    delivered: status.is_success(),
+                    delivered,
                     status: Some(status.as_u16()),
-                    error: (!status.is_success()).then(|| format!("HTTP {status}")),
+                    error,
                     body,
                 }
             }

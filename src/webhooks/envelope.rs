@@ -2,7 +2,7 @@
 //! serialised straight to JSON.
 
 use serde::ser::SerializeMap as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -33,10 +33,17 @@ impl Serialize for Envelope<'_> {
         let event = self.event;
         let domain =
             serde_json::to_string(&DomainEvent(event)).map_err(serde::ser::Error::custom)?;
-        let identity = format!(
-            r#"{{"identityType":"APP","appId":{}}}"#,
-            Value::from(self.app_id)
-        );
+        let identity = match visitor_of(event) {
+            // A share-link click: the visitor who made the checkout.
+            Some(visitor) => format!(
+                r#"{{"identityType":"ANONYMOUS_VISITOR","anonymousVisitorId":{}}}"#,
+                Value::from(visitor)
+            ),
+            None => format!(
+                r#"{{"identityType":"APP","appId":{}}}"#,
+                Value::from(self.app_id)
+            ),
+        };
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry(
             "eventType",
@@ -53,6 +60,30 @@ impl Serialize for Envelope<'_> {
         )?;
         m.end()
     }
+}
+
+/// The visitor who made a `used` event's checkout, if a visitor did
+/// (`checkout.createdBy.visitorId`); everything else is read past, not kept.
+fn visitor_of(event: &EventRow) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Used {
+        checkout: Checkout,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Checkout {
+        created_by: Option<CreatedBy>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct CreatedBy {
+        visitor_id: Option<String>,
+    }
+    if event.slug != Slug::Used {
+        return None;
+    }
+    let used: Used = serde_json::from_str(&event.body).ok()?;
+    used.checkout.created_by?.visitor_id
 }
 
 #[derive(Serialize)]

@@ -10,17 +10,17 @@ use crate::units;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DispatchSettings {
-    /// A 2xx within this is delivered; Wix waits 1250 ms.
+    /// Only an HTTP 200 within this is a delivery; Wix waits 1250 ms.
     #[serde(rename = "timeout_ms", with = "units::millis")]
     pub timeout: Duration,
-    /// Delays after the 1st, 2nd, … failed attempt; the last repeats.
+    /// The delay before each resend, counted from the failure before it: the
+    /// first failed attempt is sent again after the first delay, and so on.
+    /// Its length is the number of resends; when the last one fails too, the
+    /// delivery is failed.
     #[serde(rename = "retry_schedule_secs", with = "units::secs_list")]
     pub retry_schedule: Vec<Duration>,
-    /// No attempt is made later than this after the event.
-    #[serde(rename = "max_age_secs", with = "units::secs")]
-    pub max_age: Duration,
-    /// Each delay is scaled by a random factor in [1 - jitter, 1 + jitter].
-    #[serde(skip)]
+    /// Each delay is scaled by a random factor in [1 - jitter, 1 + jitter];
+    /// 0, as Wix documents no jitter.
     pub jitter: f64,
     /// How often to look for due deliveries when nothing woke the dispatcher.
     #[serde(rename = "poll_interval_ms", with = "units::millis")]
@@ -33,17 +33,21 @@ pub struct DispatchSettings {
     pub lease: Duration,
 }
 
+/// Wix's resend policy: after a failed attempt, 12 resends at most, each this
+/// many minutes after the failure before it (1 min, 10 min, 1 h, 2 h, 2 h, 2 h,
+/// 4 h, 4 h, 4 h, 8 h, 8 h, 12 h; about 47 hours in all).
+const WIX_RESENDS_MINUTES: [u64; 12] = [1, 10, 60, 120, 120, 120, 240, 240, 240, 480, 480, 720];
+
 impl Default for DispatchSettings {
-    /// Roughly what Wix does: quick retries first, then hours apart, for 48 hours.
+    /// What Wix does: a 200 within 1250 ms, else its 12 resends, no jitter.
     fn default() -> Self {
         DispatchSettings {
             timeout: Duration::from_millis(1250),
-            retry_schedule: [5, 60, 300, 1800, 7200, 18000]
+            retry_schedule: WIX_RESENDS_MINUTES
                 .into_iter()
-                .map(Duration::from_secs)
+                .map(|m| Duration::from_secs(m * 60))
                 .collect(),
-            max_age: Duration::from_secs(48 * 3600),
-            jitter: 0.2,
+            jitter: 0.0,
             poll_interval: Duration::from_millis(500),
             batch_size: 32,
             lease: Duration::from_secs(30),
@@ -64,11 +68,58 @@ impl DispatchSettings {
         if self.lease < 2 * self.timeout + Duration::from_secs(1) {
             anyhow::bail!("[webhooks] lease_ms must be at least 2 × timeout_ms + 1000");
         }
-        if self.retry_schedule.is_empty() {
-            anyhow::bail!(
-                "[webhooks] retry_schedule_secs must be a non-empty list of non-negative numbers"
-            );
+        if !(0.0..=1.0).contains(&self.jitter) {
+            anyhow::bail!("[webhooks] jitter must be a fraction from 0 to 1");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_wix_resend_policy() {
+        let d = DispatchSettings::default();
+        assert_eq!(d.timeout, Duration::from_millis(1250));
+        let hours: Vec<f64> = d
+            .retry_schedule
+            .iter()
+            .map(|s| s.as_secs_f64() / 3600.0)
+            .collect();
+        let minute = 1.0 / 60.0;
+        assert_eq!(
+            hours,
+            [
+                minute,
+                10.0 * minute,
+                1.0,
+                2.0,
+                2.0,
+                2.0,
+                4.0,
+                4.0,
+                4.0,
+                8.0,
+                8.0,
+                12.0
+            ]
+        );
+        assert_eq!(d.jitter, 0.0);
+        d.validate().unwrap();
+    }
+
+    #[test]
+    fn jitter_is_configurable_and_checked() {
+        let s: DispatchSettings = toml::from_str("jitter = 0.2\nretry_schedule_secs = []").unwrap();
+        assert_eq!(s.jitter, 0.2);
+        assert!(s.retry_schedule.is_empty());
+        s.validate().unwrap();
+        for bad in ["jitter = 1.5", "jitter = -0.1"] {
+            let s: DispatchSettings = toml::from_str(bad).unwrap();
+            assert!(s.validate().is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<DispatchSettings>("max_age_secs = 10").is_err());
     }
 }

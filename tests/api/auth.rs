@@ -167,7 +167,7 @@ on_both_engines!(sites_never_see_each_other, |engine| async move {
         .admin(
             Method::POST,
             &format!("/ecom/v1/checkout-templates/{id}/create-checkout-from-template"),
-            Some(json!({})),
+            Some(json!({"siteId": SITE_A})),
         )
         .await;
     let checkout_id = created["checkoutId"].as_str().unwrap().to_string();
@@ -198,7 +198,7 @@ on_both_engines!(sites_never_see_each_other, |engine| async move {
         b(
             Method::POST,
             format!("{path}/create-checkout-from-template"),
-            Some(json!({}))
+            Some(json!({"siteId": SITE_B}))
         )
         .await
         .0,
@@ -246,9 +246,10 @@ on_both_engines!(
         assert_eq!(s, StatusCode::FOUND);
         let location = location.unwrap();
         assert!(
-            location.starts_with("https://site-a.example.com/checkout?checkoutId="),
+            location.starts_with("https://site-a.example.com/checkout?appSectionParams="),
             "{location}"
         );
+        assert!(checkout_id_in(&location).is_some(), "{location}");
 
         // Site B's link to site A's template: B's own page, no checkout.
         let (s, location) = app.click(&id, SITE_B).await;

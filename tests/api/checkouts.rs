@@ -35,9 +35,14 @@ on_both_engines!(checkout_carries_the_template, |engine| async move {
     let (status, created) = checkout_from(&app, id).await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let checkout_id = created["checkoutId"].as_str().unwrap();
+    // Wix's documented shape: the id in URL-encoded JSON.
     assert_eq!(
         created["checkoutUrl"],
-        format!("https://site-a.example.com/checkout?checkoutId={checkout_id}")
+        format!("https://site-a.example.com/checkout?appSectionParams=%7B%22checkoutId%22%3A%22{checkout_id}%22%7D")
+    );
+    assert_eq!(
+        checkout_id_in(created["checkoutUrl"].as_str().unwrap()).as_deref(),
+        Some(checkout_id)
     );
     let checkout = fetch_checkout(&app, checkout_id).await;
     assert_eq!(checkout["id"], checkout_id);
@@ -108,7 +113,7 @@ on_both_engines!(
         .admin(
             Method::PATCH,
             &format!("/ecom/v1/checkout-templates/{id}"),
-            Some(json!({"checkoutTemplate": {"customLineItems": [{"quantity": 9, "price": "100", "productName": {"original": "New"}}]}})),
+            Some(json!({"checkoutTemplate": {"customLineItems": [{"quantity": 9, "price": "100", "productName": {"original": "New"}, "itemType": {"custom": "poster"}}]}})),
         )
         .await;
         assert_eq!(s, StatusCode::OK);
@@ -118,6 +123,45 @@ on_both_engines!(
         assert_eq!(after["lineItems"][1]["quantity"], 9);
     }
 );
+
+// Wix requires `siteId` in Create Checkout From Template; a site other than
+// the caller's stays 403.
+on_both_engines!(site_id_is_required, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let id = app.create_id(simple_template()).await;
+    for body in [
+        json!({}),
+        json!({"checkoutTemplateId": id}),
+        json!({"siteId": null}),
+        json!({"siteId": ""}),
+    ] {
+        let (s, got) = app
+            .admin(Method::POST, &create_path(&id), Some(body.clone()))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body} -> {got}");
+        assert_eq!(
+            got["details"]["validationError"]["fieldViolations"],
+            json!([{"field": "siteId", "description": "is required", "violatedRule": "REQUIRED_FIELD"}]),
+            "{body}"
+        );
+    }
+    let (s, got) = app
+        .admin(
+            Method::POST,
+            &create_path(&id),
+            Some(json!({"siteId": SITE_B})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{got}");
+    assert_eq!(
+        got["details"]["applicationError"]["code"],
+        "PERMISSION_DENIED"
+    );
+    assert_eq!(app.count(Table::Checkouts).await, 0);
+    assert_eq!(app.count(Table::Events).await, 1, "only the created event");
+    let (s, _) = checkout_from(&app, &id).await;
+    assert_eq!(s, StatusCode::OK);
+});
 
 on_both_engines!(
     inactive_template_is_428_and_changes_nothing,
@@ -279,3 +323,179 @@ on_both_engines!(parallel_checkouts_are_all_distinct, |engine| async move {
         "one created + one used per checkout"
     );
 });
+
+const MAKER_APP: &str = "0a0a0a0a-0000-4000-8000-0000000000c1";
+
+fn amount(v: &Value) -> rust_decimal::Decimal {
+    v["amount"].as_str().unwrap().parse().unwrap()
+}
+
+// The checkout as the REST `Checkout` type has it: the fields it always has,
+// who made it, the coupon spread over the lines, what is paid now and later,
+// modifiers, availability, and a checkout URL of Wix's shape that the
+// emulator's checkout page reads.
+on_both_engines!(
+    the_checkout_is_complete_as_the_checkout_type_has_it,
+    |engine| async move {
+        let config = format!("{BASE_CONFIG}{CATALOG}\n[[apps]]\nid = \"{MAKER_APP}\"\n");
+        let app = TestApp::spawn_with(engine, &config).await;
+        let id = app
+            .create_id(json!({
+                "lineItems": [
+                    {"quantity": 2, "catalogReference": {"catalogItemId": "tee", "appId": STORES_APP}},
+                    {"quantity": 1, "catalogReference": {"catalogItemId": "mug", "appId": STORES_APP},
+                     "catalogOverrideFields": {"paymentOption": {"value": "DEPOSIT_ONLINE"}, "depositAmount": "3",
+                                               "savePaymentMethod": true,
+                                               "descriptionLines": [{"name": {"original": "Glaze"}, "colorInfo": {"original": "Blue"}}]}},
+                ],
+                "customLineItems": [
+                    {"quantity": 2, "price": "10", "productName": {"original": "Engraving"}, "itemType": {"custom": "service"},
+                     "paymentOption": "FULL_PAYMENT_OFFLINE", "quantityAvailable": 1,
+                     "modifierGroups": [{"id": "g", "name": {"original": "Font"},
+                                         "modifiers": [{"id": "m", "label": {"original": "Gothic"}, "price": "1.5"}]}]},
+                    {"quantity": 1, "productName": {"original": "Quote"}, "itemType": {"preset": "DIGITAL"}},
+                ],
+                "couponCode": "TENOFF",
+            }))
+            .await;
+        let (s, created) = checkout_from(&app, &id).await;
+        assert_eq!(s, StatusCode::OK, "{created}");
+        let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
+        let lines = c["lineItems"].as_array().unwrap();
+
+        // Always there: translated names, description lines, the line flags.
+        let names: Vec<&Value> = lines.iter().map(|l| &l["productName"]).collect();
+        assert_eq!(
+            names[0],
+            &json!({"original": "T-shirt", "translated": "T-shirt"})
+        );
+        assert_eq!(
+            names[3],
+            &json!({"original": "Quote", "translated": "Quote"})
+        );
+        assert_eq!(lines[0]["descriptionLines"], json!([]));
+        assert_eq!(
+            lines[1]["descriptionLines"],
+            json!([{"name": {"original": "Glaze", "translated": "Glaze"}, "colorInfo": {"original": "Blue", "translated": "Blue"}}])
+        );
+        for (i, line) in lines.iter().enumerate() {
+            for flag in ["priceUndetermined", "fixedQuantity", "membersOnly"] {
+                assert_eq!(line[flag], false, "line {i} {flag}");
+            }
+            let save = i == 1;
+            assert_eq!(
+                line["savePaymentMethod"], save,
+                "catalogOverrideFields.savePaymentMethod carries over"
+            );
+        }
+        assert_eq!(
+            c["membershipOptions"],
+            json!({"eligibleMemberships": [], "invalidMemberships": [], "selectedMemberships": {"memberships": []}})
+        );
+
+        // A custom item without a price is priced 0, as its template says.
+        assert_eq!(lines[3]["price"]["amount"], "0");
+        // Modifiers and availability.
+        assert_eq!(
+            lines[2]["modifierGroups"][0]["modifiers"][0]["price"]["amount"],
+            "1.5"
+        );
+        assert_eq!(lines[2]["modifierGroups"][0]["name"]["translated"], "Font");
+        assert_eq!(lines[2]["modifiersTotalPrice"]["amount"], "1.5");
+        assert_eq!(
+            lines[0]["availability"],
+            json!({"status": "AVAILABLE", "quantityAvailable": 5})
+        );
+        assert_eq!(
+            lines[2]["availability"],
+            json!({"status": "PARTIALLY_AVAILABLE", "quantityAvailable": 1})
+        );
+        assert_eq!(lines[3]["availability"], json!({"status": "AVAILABLE"}));
+
+        // Who: an API-key call is its app, the buyer a visitor of its own.
+        assert_eq!(c["createdBy"], json!({"appId": MAKER_APP}));
+        assert!(checkout_templates::validate::is_guid(
+            c["buyerInfo"]["visitorId"].as_str().unwrap()
+        ));
+
+        // 2 × 12.345 + 8 + 2 × 10 + 0 = 52.69; 10 % = 5.269 → 5.27, spread in
+        // proportion, rounded down to the cent, the cent left to the largest remainder.
+        let summary = &c["priceSummary"];
+        assert_eq!(summary["subtotal"]["amount"], "52.69");
+        assert_eq!(summary["discount"]["amount"], "5.27");
+        assert_eq!(summary["total"]["amount"], "47.42");
+        let discounts: Vec<&str> = lines
+            .iter()
+            .map(|l| l["discount"]["amount"].as_str().unwrap())
+            .collect();
+        assert_eq!(discounts, vec!["2.47", "0.8", "2", "0"]);
+        let sum: rust_decimal::Decimal = lines.iter().map(|l| amount(&l["discount"])).sum();
+        assert_eq!(
+            sum,
+            amount(&summary["discount"]),
+            "line discounts sum exactly to the discount"
+        );
+        for line in lines {
+            let after = amount(&line["lineItemPrice"]) - amount(&line["discount"]);
+            assert_eq!(amount(&line["totalPriceBeforeTax"]), after);
+            assert_eq!(amount(&line["totalPriceAfterTax"]), after);
+        }
+        // Now: the tee (24.69 less 2.47) and the mug's deposit 3; later: the rest of
+        // the mug (5 less 0.80) and the offline engraving (20 less 2).
+        let pay = |p: &Value| {
+            (
+                p["subtotal"]["amount"].clone(),
+                p["discount"]["amount"].clone(),
+                p["total"]["amount"].clone(),
+            )
+        };
+        assert_eq!(
+            pay(&c["payNow"]),
+            (json!("27.69"), json!("2.47"), json!("25.22"))
+        );
+        assert_eq!(
+            pay(&c["payLater"]),
+            (json!("25"), json!("2.8"), json!("22.2"))
+        );
+
+        // A share-link click is a visitor, a new one each time, who is the buyer.
+        let mut visitors = Vec::new();
+        for _ in 0..2 {
+            let (_, location) = app.click(&id, SITE_A).await;
+            let clicked = fetch_checkout(&app, &checkout_id_in(&location.unwrap()).unwrap()).await;
+            let visitor = clicked["buyerInfo"]["visitorId"].clone();
+            assert!(checkout_templates::validate::is_guid(
+                visitor.as_str().unwrap()
+            ));
+            assert_eq!(clicked["createdBy"], json!({"visitorId": visitor}));
+            visitors.push(visitor);
+        }
+        assert_ne!(visitors[0], visitors[1]);
+
+        // The emulator's checkout page reads Wix's checkout URL.
+        let url = reqwest::Url::parse(created["checkoutUrl"].as_str().unwrap()).unwrap();
+        let (s, page) = app
+            .admin(
+                Method::GET,
+                &format!(
+                    "/_emulator/sites/{SITE_A}/checkout?{}",
+                    url.query().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.as_str().unwrap().contains("T-shirt"), "{page}");
+        let (s, _) = app
+            .admin(
+                Method::GET,
+                &format!(
+                    "/_emulator/sites/{SITE_A}/checkout?checkoutId={}",
+                    created["checkoutId"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "the old shape is not read");
+    }
+);

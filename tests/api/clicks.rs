@@ -12,7 +12,7 @@ use crate::on_both_engines;
 use checkout_templates::store::Table;
 
 fn custom(price: &str) -> Value {
-    json!({"customLineItems": [{"quantity": 1, "price": price, "productName": {"original": "Poster"}}]})
+    json!({"customLineItems": [custom_item("Poster", price)]})
 }
 
 /// The checkout behind a share-link redirect, as the given instance sees it.
@@ -20,7 +20,7 @@ async fn clicked_checkout(app: &TestApp, template_id: &str) -> Option<Value> {
     let (status, location) = app.click(template_id, SITE_A).await;
     assert_eq!(status, StatusCode::FOUND);
     let location = location.unwrap();
-    let id = location.split("checkoutId=").nth(1)?;
+    let id = checkout_id_in(&location)?;
     let (status, body) = app
         .admin(Method::GET, &format!("/ecom/v1/checkouts/{id}"), None)
         .await;
@@ -63,12 +63,17 @@ on_both_engines!(
         assert_eq!(s, StatusCode::OK);
         let (status, location) = a.click(&id, SITE_A).await;
         assert_eq!(status, StatusCode::FOUND);
-        assert!(!location.unwrap().contains("checkoutId="));
+        let location = location.unwrap();
+        assert_eq!(
+            location, "https://site-a.example.com",
+            "the site, not a checkout"
+        );
+        assert_eq!(checkout_id_in(&location), None);
         let (s, body) = a
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         assert_eq!(s, StatusCode::PRECONDITION_REQUIRED, "{body}");
@@ -89,7 +94,7 @@ on_both_engines!(
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
@@ -126,7 +131,7 @@ async fn burst_of_clicks(config: &str, engine: Engine) {
     assert_eq!(app.count(Table::Events).await, 3 + 150);
     // Every redirect points at a committed checkout.
     for location in locations.iter().take(20) {
-        let id = location.split("checkoutId=").nth(1).unwrap();
+        let id = checkout_id_in(location).expect("a checkout URL");
         let (s, _) = app
             .admin(Method::GET, &format!("/ecom/v1/checkouts/{id}"), None)
             .await;

@@ -48,7 +48,7 @@ webhook_url = "{}"
 [webhooks]
 timeout_ms = 400
 lease_ms = 1800
-retry_schedule_secs = [0.1]
+{FAST_RESENDS}
 poll_interval_ms = 50
 batch_size = 8
 "#,
@@ -185,7 +185,7 @@ async fn api_and_dispatcher_run_as_separate_processes() {
     std::fs::write(
         &config,
         format!(
-            "{BASE_CONFIG}\n[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{}\"\n\n[webhooks]\npoll_interval_ms = 50\n",
+            "{BASE_CONFIG}\n[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{}\"\n\n[webhooks]\npoll_interval_ms = 50\n{FAST_RESENDS}\n",
             r.url
         ),
     )

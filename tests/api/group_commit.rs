@@ -19,12 +19,12 @@ const APP: &str = "0a0a0a0a-0000-4000-8000-00000000000b";
 fn config(webhook_url: &str, performance: &str) -> String {
     format!(
         "{BASE_CONFIG}\n[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{webhook_url}\"\n\n\
-         [webhooks]\npoll_interval_ms = 50\nbatch_size = 8\n\n[performance]\n{performance}\n"
+         [webhooks]\npoll_interval_ms = 50\nbatch_size = 8\n{FAST_RESENDS}\n\n[performance]\n{performance}\n"
     )
 }
 
 fn named(i: usize) -> Value {
-    json!({"customLineItems": [{"quantity": 1, "price": "3.00", "productName": {"original": format!("Item {i}")}}]})
+    json!({"customLineItems": [custom_item(&format!("Item {i}"), "3.00")]})
 }
 
 async fn burst_of_creates(engine: Engine, performance: &str) {

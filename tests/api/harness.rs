@@ -76,6 +76,11 @@ site_ids = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222
 role = "admin"
 "#;
 
+/// A `[webhooks]` line for tests where Wix's resend schedule (a minute, then
+/// up to hours) is not the point: ten resends 50 ms apart.
+pub const FAST_RESENDS: &str =
+    "retry_schedule_secs = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]";
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -365,6 +370,25 @@ fn content_type(resp: &reqwest::Response) -> Option<String> {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// The checkout id in a checkout URL of Wix's shape,
+/// `<site url>/checkout?appSectionParams=<URL-encoded {"checkoutId": …}>`.
+pub fn checkout_id_in(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    if !url.path().ends_with("/checkout") {
+        return None;
+    }
+    let (_, params) = url
+        .query_pairs()
+        .find(|(name, _)| name == "appSectionParams")?;
+    let params: Value = serde_json::from_str(&params).ok()?;
+    params["checkoutId"].as_str().map(str::to_string)
+}
+
+/// A custom line item with what Wix requires of one (quantity, name, type).
+pub fn custom_item(name: &str, price: &str) -> Value {
+    serde_json::json!({"quantity": 1, "price": price, "productName": {"original": name}, "itemType": {"preset": "PHYSICAL"}})
 }
 
 /// A minimal valid template: one catalog line item.

@@ -52,7 +52,12 @@ on_both_engines!(operators_filter_as_documented, |engine| async move {
         .collect();
     let every: Vec<String> = all.iter().map(|(i, _)| i.clone()).collect();
     let first = every[0].clone();
-    let prefix: String = first.chars().take(6).collect();
+    // A prefix with a letter in it, so that upper-casing it changes it.
+    let prefix: String = every
+        .iter()
+        .map(|i| i[..4].to_string())
+        .find(|p| p.chars().any(|c| c.is_ascii_alphabetic()))
+        .expect("one of nine random ids has a letter in its first four characters");
     let with_prefix: Vec<String> = every
         .iter()
         .filter(|i| i.starts_with(&prefix))
@@ -77,7 +82,27 @@ on_both_engines!(operators_filter_as_documented, |engine| async move {
             vec![every[1].clone(), every[4].clone()],
         ),
         (json!({"id": first}), vec![first.clone()]),
-        (json!({"id": {"$startsWith": prefix}}), with_prefix),
+        (json!({"id": {"$startsWith": prefix}}), with_prefix.clone()),
+        (
+            json!({"id": {"$startsWith": prefix.to_uppercase()}}),
+            with_prefix,
+        ),
+        (json!({"id": {"$gt": every[3]}}), every[4..].to_vec()),
+        (json!({"id": {"$gte": every[3]}}), every[3..].to_vec()),
+        (json!({"id": {"$lt": every[3]}}), every[..3].to_vec()),
+        (json!({"id": {"$lte": every[3]}}), every[..=3].to_vec()),
+        (
+            json!({"id": {"$gt": every[1], "$lt": every[5]}}),
+            every[2..5].to_vec(),
+        ),
+        (
+            json!({"$and": [{"id": {"$gte": every[6]}}, {"status": "ACTIVE"}]}),
+            every[6..]
+                .iter()
+                .filter(|i| active.contains(i))
+                .cloned()
+                .collect(),
+        ),
         (json!({"id": {"$exists": true}}), every.clone()),
         (json!({"status": {"$exists": false}}), vec![]),
         (
@@ -109,6 +134,29 @@ on_both_engines!(operators_filter_as_documented, |engine| async move {
     let (_, body) = query(&app, json!({"filter": "{\"status\":\"INACTIVE\"}"})).await;
     assert_eq!(ids(&body), inactive);
 });
+
+on_both_engines!(
+    ids_are_random_so_id_order_is_not_creation_order,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let mut created = Vec::new();
+        for _ in 0..12 {
+            created.push(app.create_id(simple_template()).await);
+        }
+        let (_, body) = query(&app, json!({"cursorPaging": {"limit": 100}})).await;
+        let by_id = ids(&body);
+        let mut sorted = created.clone();
+        sorted.sort();
+        assert_eq!(by_id, sorted, "the default sort is by id");
+        assert_ne!(
+            by_id, created,
+            "12 templates made one after another do not come back in creation order"
+        );
+        for id in &created {
+            assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+        }
+    }
+);
 
 on_both_engines!(sorting, |engine| async move {
     let app = TestApp::spawn(engine).await;
@@ -252,7 +300,12 @@ on_both_engines!(bad_queries_are_400_never_500, |engine| async move {
         json!({"filter": {"couponCode": "X"}}),
         json!({"filter": {"customization.lockedCoupon": true}}),
         json!({"filter": {"status": {"$startsWith": "ACT"}}}),
-        json!({"filter": {"id": {"$gt": "a"}}}),
+        json!({"filter": {"status": {"$gt": "ACTIVE"}}}),
+        json!({"filter": {"status": {"$gte": "ACTIVE"}}}),
+        json!({"filter": {"status": {"$lt": "ACTIVE"}}}),
+        json!({"filter": {"status": {"$lte": "ACTIVE"}}}),
+        json!({"filter": {"id": {"$gt": 5}}}),
+        json!({"filter": {"id": {"$lte": ["a"]}}}),
         json!({"filter": {"$nor": [{"status": "ACTIVE"}]}}),
         json!({"filter": {"status": {"$in": "ACTIVE"}}}),
         json!({"filter": {"status": 3}}),

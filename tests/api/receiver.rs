@@ -18,6 +18,9 @@ pub enum Fault {
     Fail {
         first: usize,
     },
+    /// Answers the n-th request (from 1) with `statuses[n - 1]`, e.g. a 2xx
+    /// other than 200; later ones with 200.
+    Answer(&'static [u16]),
     /// Answers 200, but only after `delay` (past the dispatcher's timeout).
     Hang {
         first: usize,
@@ -93,6 +96,9 @@ impl Receiver {
         };
         let status = match fault {
             Fault::Fail { first } if n <= first => StatusCode::INTERNAL_SERVER_ERROR,
+            Fault::Answer(statuses) if n <= statuses.len() => {
+                StatusCode::from_u16(statuses[n - 1]).expect("a valid status")
+            }
             Fault::Hang { first, delay } if n <= first => {
                 tokio::time::sleep(delay).await;
                 // Too late: the dispatcher has given up on this attempt, so it

@@ -68,13 +68,27 @@ pub fn full_template() -> Value {
     })
 }
 
+/// `full_template()` as Wix returns it: everything sent, and the one field it
+/// leaves to its default (`savePaymentMethod`, read-only on input).
+pub fn returned_full_template() -> Value {
+    let mut t = full_template();
+    t["customLineItems"][0]["savePaymentMethod"] = json!(false);
+    t
+}
+
+/// A custom item as returned when only what is required (and a price) was sent.
+fn returned_custom_item(name: &str, price: &str) -> Value {
+    json!({"quantity": 1, "price": price, "productName": {"original": name}, "itemType": {"preset": "PHYSICAL"},
+           "paymentOption": "FULL_PAYMENT_ONLINE", "priceUndetermined": false, "fixedQuantity": false,
+           "savePaymentMethod": false, "membersOnly": false})
+}
+
 on_both_engines!(every_field_round_trips, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let sent = full_template();
-    let created = app.create(sent.clone()).await;
+    let created = app.create(full_template()).await;
     let id = created["id"].as_str().unwrap().to_string();
     assert!(checkout_templates::validate::is_guid(&id));
-    let mut expected = sent.clone();
+    let mut expected = returned_full_template();
     expected["id"] = json!(id);
     assert_eq!(created, expected, "create returns every field unchanged");
 
@@ -89,6 +103,87 @@ on_both_engines!(every_field_round_trips, |engine| async move {
     assert_eq!(
         got["checkoutTemplate"], expected,
         "get returns every field unchanged"
+    );
+});
+
+// What a client leaves out comes back as Wix's default, in every answer.
+on_both_engines!(wix_defaults_come_back_everywhere, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let customization = json!({
+        "webClient": {"disabledContinueShoppingButton": false, "disabledPolicyAgreementCheckbox": false},
+        "lockedGiftCard": false, "lockedCoupon": false, "disabledManualPayment": false,
+    });
+    let created = app.create(simple_template()).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let mut expected = simple_template();
+    expected["id"] = json!(id);
+    expected["status"] = json!("ACTIVE");
+    expected["customLineItems"] = json!([]);
+    expected["customization"] = customization.clone();
+    assert_eq!(created, expected, "create");
+    let path = format!("/ecom/v1/checkout-templates/{id}");
+    assert_eq!(
+        app.admin(Method::GET, &path, None).await.1["checkoutTemplate"],
+        expected,
+        "get"
+    );
+    let (_, query) = app
+        .admin(
+            Method::POST,
+            "/ecom/v1/checkout-templates/query",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(query["checkoutTemplates"], json!([expected]), "query");
+
+    // A custom item sent with only its required fields gets its price and flags.
+    let (_, updated) = app
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"customLineItems": [
+                {"quantity": 1, "productName": {"original": "Free"}, "itemType": {"preset": "PHYSICAL"}}
+            ], "lineItems": []}})),
+        )
+        .await;
+    expected["customLineItems"] = json!([returned_custom_item("Free", "0")]);
+    expected["lineItems"] = json!([]);
+    assert_eq!(updated["checkoutTemplate"], expected, "update");
+
+    // A field mask clearing customization brings the defaults back.
+    let (_, updated) = app
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {"customization": {"lockedCoupon": true}}})),
+        )
+        .await;
+    assert_eq!(
+        updated["checkoutTemplate"]["customization"]["lockedCoupon"],
+        true
+    );
+    let (_, cleared) = app
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(json!({"checkoutTemplate": {}, "fieldMask": "customization"})),
+        )
+        .await;
+    assert_eq!(cleared["checkoutTemplate"], expected, "cleared by a mask");
+
+    let (_, bulk) = app
+        .admin(
+            Method::POST,
+            "/ecom/v1/bulk/checkout-templates/create",
+            Some(json!({"checkoutTemplates": [{"customLineItems": [{"quantity": 1, "productName": {"original": "Free"}, "itemType": {"preset": "PHYSICAL"}}]}], "returnEntity": true})),
+        )
+        .await;
+    let item = &bulk["results"][0]["item"];
+    assert_eq!(item["lineItems"], json!([]));
+    assert_eq!(item["customization"], customization);
+    assert_eq!(
+        item["customLineItems"][0],
+        returned_custom_item("Free", "0")
     );
 });
 
@@ -179,13 +274,12 @@ on_both_engines!(update_changes_only_the_fields_sent, |engine| async move {
             Method::PATCH,
             &path,
             Some(json!({"checkoutTemplate": {"customLineItems": [
-                {"quantity": 1, "price": "3", "productName": {"original": "Other"}}
+                custom_item("Other", "3")
             ]}})),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    expected["customLineItems"] =
-        json!([{"quantity": 1, "price": "3", "productName": {"original": "Other"}}]);
+    expected["customLineItems"] = json!([returned_custom_item("Other", "3")]);
     assert_eq!(body["checkoutTemplate"], expected);
 
     // An explicit field mask clears a field absent from the body.
@@ -298,10 +392,10 @@ on_both_engines!(delete_removes_and_records_the_event, |engine| async move {
     assert_eq!(app.count(Table::Events).await, 2, "created + deleted");
 });
 
-on_both_engines!(bulk_create_reports_each_item, |engine| async move {
+on_both_engines!(bulk_create_makes_every_template, |engine| async move {
     let app = TestApp::spawn(engine).await;
-    let bad_item = json!({"lineItems": [{"quantity": 0, "catalogReference": {"catalogItemId": "x", "appId": STORES_APP}}]});
-    let body = json!({"checkoutTemplates": [simple_template(), {}, bad_item, full_template()], "returnEntity": true});
+    let body =
+        json!({"checkoutTemplates": [simple_template(), full_template()], "returnEntity": true});
     let (status, got) = app
         .admin(
             Method::POST,
@@ -312,27 +406,19 @@ on_both_engines!(bulk_create_reports_each_item, |engine| async move {
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(
         got["bulkActionMetadata"],
-        json!({"totalSuccesses": 2, "totalFailures": 2, "undetailedFailures": 0})
+        json!({"totalSuccesses": 2, "totalFailures": 0, "undetailedFailures": 0})
     );
     let results = got["results"].as_array().unwrap();
-    assert_eq!(results.len(), 4);
+    assert_eq!(results.len(), 2);
     for (i, r) in results.iter().enumerate() {
         assert_eq!(r["itemMetadata"]["originalIndex"], i);
+        assert_eq!(r["itemMetadata"]["success"], true);
+        assert_eq!(r["item"]["id"], r["itemMetadata"]["id"]);
     }
-    assert_eq!(results[0]["itemMetadata"]["success"], true);
-    assert_eq!(results[0]["item"]["id"], results[0]["itemMetadata"]["id"]);
-    assert_eq!(
-        results[1]["itemMetadata"]["error"]["code"],
-        "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS"
-    );
-    assert_eq!(results[2]["itemMetadata"]["success"], false);
-    assert_eq!(
-        results[2]["itemMetadata"]["error"]["data"]["fieldViolations"][0]["field"],
-        "checkoutTemplates[2].lineItems[0].quantity"
-    );
-    let mut expected = full_template();
-    expected["id"] = results[3]["itemMetadata"]["id"].clone();
-    assert_eq!(results[3]["item"], expected);
+    let mut expected = returned_full_template();
+    expected["id"] = results[1]["itemMetadata"]["id"].clone();
+    assert_eq!(results[1]["item"], expected);
+    assert_eq!(results[0]["item"]["customLineItems"], json!([]));
     assert_eq!(app.count(Table::Templates).await, 2);
     assert_eq!(app.count(Table::Events).await, 2);
 
@@ -362,4 +448,60 @@ on_both_engines!(bulk_create_reports_each_item, |engine| async move {
         assert!(got["details"]["validationError"].is_object());
     }
     assert_eq!(app.count(Table::Templates).await, 3);
+});
+
+// If any template has no items the whole request fails; a schema violation in
+// any template fails it too, reported with every violation of every template.
+// Either way nothing is written and no event is sent.
+on_both_engines!(bulk_create_is_all_or_nothing, |engine| async move {
+    let app = TestApp::spawn(engine).await;
+    let bad_item = json!({"lineItems": [{"quantity": 0, "catalogReference": {"catalogItemId": "x", "appId": STORES_APP}}]});
+    let no_type = json!({"customLineItems": [{"quantity": 1, "productName": {"original": "A"}}]});
+    let path = "/ecom/v1/bulk/checkout-templates/create";
+
+    let (status, got) = app
+        .admin(
+            Method::POST,
+            path,
+            Some(json!({"checkoutTemplates": [simple_template(), {}, full_template()]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{got}");
+    assert_eq!(
+        got["details"]["applicationError"]["code"],
+        "CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS"
+    );
+
+    let (status, got) = app
+        .admin(
+            Method::POST,
+            path,
+            Some(json!({"checkoutTemplates": [simple_template(), bad_item, {"couponCode": "X"}, no_type]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{got}");
+    let fields: Vec<(&str, &str)> = got["details"]["validationError"]["fieldViolations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["field"].as_str().unwrap(),
+                v["violatedRule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("checkoutTemplates[1].lineItems[0].quantity", "MIN"),
+            (
+                "checkoutTemplates[3].customLineItems[0].itemType",
+                "REQUIRED_FIELD"
+            ),
+        ],
+        "violations come before the missing items of [2]"
+    );
+    assert_eq!(app.count(Table::Templates).await, 0);
+    assert_eq!(app.count(Table::Events).await, 0);
 });

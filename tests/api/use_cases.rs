@@ -26,7 +26,7 @@ on_both_engines!(flash_sale_through_a_share_link, |engine| async move {
         let (status, location) = app.click(id, SITE_A).await;
         assert_eq!(status, StatusCode::FOUND);
         let location = location.unwrap();
-        let checkout_id = location.rsplit("checkoutId=").next().unwrap().to_string();
+        let checkout_id = checkout_id_in(&location).expect("a checkout URL");
         assert!(seen.insert(checkout_id.clone()));
         let (s, c) = app
             .admin(

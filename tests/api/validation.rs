@@ -10,7 +10,7 @@ fn item(quantity: Value) -> Value {
 }
 
 fn custom(price: &str) -> Value {
-    json!({"quantity": 1, "price": price, "productName": {"original": "x"}})
+    custom_item("x", price)
 }
 
 async fn violations(app: &TestApp, template: Value) -> Vec<(String, String)> {
@@ -144,19 +144,19 @@ on_both_engines!(
                 "INVALID_ENUM_VALUE",
             ),
             (
-                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"}, "itemType": {"preset": "SERVICE"},
                                      "serviceProperties": {"scheduledDate": "tomorrow"}}]}),
                 format!("{t}.customLineItems[0].serviceProperties.scheduledDate"),
                 "FORMAT",
             ),
             (
-                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"}, "itemType": {"preset": "SERVICE"},
                                      "policies": vec![json!({"content": "c"}); 6]}]}),
                 format!("{t}.customLineItems[0].policies"),
                 "MAX_SIZE",
             ),
             (
-                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"},
+                json!({"customLineItems": [{"quantity": 1, "price": "1", "productName": {"original": "x"}, "itemType": {"preset": "SERVICE"},
                                      "modifierGroups": [{"id": "g", "modifiers": []}]}]}),
                 format!("{t}.customLineItems[0].modifierGroups[0].modifiers"),
                 "MIN_SIZE",
@@ -170,11 +170,6 @@ on_both_engines!(
                 json!({"lineItems": "none"}),
                 format!("{t}.lineItems"),
                 "FORMAT",
-            ),
-            (
-                json!({"customLineItems": [{"quantity": 1}]}),
-                format!("{t}.customLineItems[0].price"),
-                "REQUIRED_FIELD",
             ),
         ];
         for (template, field, rule) in cases {
@@ -194,6 +189,72 @@ on_both_engines!(
         );
         assert_eq!(app.count(Table::Templates).await, 0, "no partial write");
         assert_eq!(app.count(Table::Events).await, 0);
+    }
+);
+
+// The fields `@requiredField` lists (and the SDK's input type makes
+// non-null), each missing at once: every one is reported, with its full path.
+on_both_engines!(
+    required_fields_are_reported_together_with_full_paths,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let name = json!({"original": "x"});
+        let mut got = violations(
+            &app,
+            json!({
+                "lineItems": [{"catalogReference": {}}, {"quantity": 1}],
+                "customLineItems": [
+                    {"quantity": 1, "price": "1"},
+                    {"productName": name, "itemType": {}},
+                    {"quantity": 1, "productName": name, "itemType": {"preset": "PHYSICAL", "custom": "poster"}},
+                    {"quantity": 1, "productName": name, "itemType": {"preset": null}},
+                    {"quantity": 1, "productName": name, "itemType": {"custom": "poster"},
+                     "descriptionLines": [{"plainText": {"original": "a"}}, {"name": {"original": "Size"}}]},
+                    // Neither id of a custom item's own reference is required, nor its price.
+                    {"quantity": 2, "productName": name, "itemType": {"custom": "poster"},
+                     "catalogReference": {"options": {"a": 1}}},
+                ],
+            }),
+        )
+        .await;
+        got.sort();
+        let t = "checkoutTemplate";
+        let mut expected: Vec<(String, String)> = [
+            ("lineItems[0].quantity", "REQUIRED_FIELD"),
+            (
+                "lineItems[0].catalogReference.catalogItemId",
+                "REQUIRED_FIELD",
+            ),
+            ("lineItems[0].catalogReference.appId", "REQUIRED_FIELD"),
+            ("lineItems[1].catalogReference", "REQUIRED_FIELD"),
+            ("customLineItems[0].productName", "REQUIRED_FIELD"),
+            ("customLineItems[0].itemType", "REQUIRED_FIELD"),
+            ("customLineItems[1].quantity", "REQUIRED_FIELD"),
+            ("customLineItems[1].itemType", "REQUIRED_FIELD"),
+            ("customLineItems[2].itemType", "ONE_OF_ALIGNMENT"),
+            ("customLineItems[3].itemType", "REQUIRED_FIELD"),
+            (
+                "customLineItems[4].descriptionLines[0].name",
+                "REQUIRED_FIELD",
+            ),
+        ]
+        .iter()
+        .map(|(f, r)| (format!("{t}.{f}"), r.to_string()))
+        .collect();
+        expected.sort();
+        assert_eq!(got, expected);
+        assert_eq!(app.count(Table::Templates).await, 0);
+
+        // The last item alone is a valid template: no price, no reference ids.
+        let created = app
+            .create(json!({"customLineItems": [{"quantity": 2, "productName": name, "itemType": {"custom": "poster"},
+                                                "catalogReference": {"options": {"a": 1}}}]}))
+            .await;
+        assert_eq!(created["customLineItems"][0]["price"], "0");
+        assert_eq!(
+            created["customLineItems"][0]["catalogReference"],
+            json!({"options": {"a": 1}})
+        );
     }
 );
 

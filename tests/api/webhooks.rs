@@ -20,10 +20,36 @@ id = "{APP}"
 webhook_url = "{webhook_url}"
 
 [webhooks]
-retry_schedule_secs = [0.05]
+{FAST_RESENDS}
 poll_interval_ms = 50
 "#
     )
+}
+
+/// The delivery log, polled until `done` holds for it (or 10 s passed).
+async fn log_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> Value {
+    let mut log = Value::Null;
+    for _ in 0..500 {
+        let (status, body) = app
+            .admin(Method::GET, "/_emulator/webhook-deliveries", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        log = body;
+        if done(&log) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    log
+}
+
+fn micros_of(timestamp: &Value) -> i128 {
+    let t = time::OffsetDateTime::parse(
+        timestamp.as_str().expect("a timestamp"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    t.unix_timestamp_nanos() / 1000
 }
 
 /// Verifies a webhook JWT as a subscriber would and returns (envelope, domain event).
@@ -62,7 +88,7 @@ on_both_engines!(
             .admin(
                 Method::POST,
                 &format!("{path}/create-checkout-from-template"),
-                Some(json!({})),
+                Some(json!({"siteId": SITE_A})),
             )
             .await;
         let (s, _) = app.click(&id, SITE_A).await;
@@ -73,6 +99,7 @@ on_both_engines!(
         assert_eq!(bodies.len(), 5);
         let mut slugs = Vec::new();
         let mut sequences = Vec::new();
+        let mut used_by_visitor = 0;
         for body in &bodies {
             let (envelope, event) = verify(body, &pem);
             let slug = event["slug"].as_str().unwrap().to_string();
@@ -98,15 +125,41 @@ on_both_engines!(
             let inner = &event[body_key];
             let parsed: Value = serde_json::from_str(inner[string].as_str().unwrap()).unwrap();
             assert_eq!(inner[object], parsed, "both forms carry the same entity");
+            let identity: Value =
+                serde_json::from_str(envelope["identity"].as_str().unwrap()).unwrap();
             if slug == "used" {
+                let checkout = &inner["body"]["checkout"];
                 assert_eq!(inner["body"]["checkoutTemplate"]["id"], id.as_str());
                 assert!(checkout_templates::validate::is_guid(
-                    inner["body"]["checkout"]["id"].as_str().unwrap()
+                    checkout["id"].as_str().unwrap()
                 ));
+                // The click's checkout was made by its buyer, an anonymous visitor.
+                let expected = match checkout["createdBy"].get("visitorId") {
+                    Some(visitor) => {
+                        assert_eq!(visitor, &checkout["buyerInfo"]["visitorId"]);
+                        used_by_visitor += 1;
+                        json!({"identityType": "ANONYMOUS_VISITOR", "anonymousVisitorId": visitor})
+                    }
+                    None => json!({"identityType": "APP", "appId": APP}),
+                };
+                assert_eq!(identity, expected);
+            } else {
+                assert_eq!(identity, json!({"identityType": "APP", "appId": APP}));
             }
             if slug == "updated" {
                 assert_eq!(inner["currentEntity"]["couponCode"], "A");
             }
+            // Entities carry Wix's defaults, as the API's answers do.
+            let entity = match slug.as_str() {
+                "used" => &inner["body"]["checkoutTemplate"],
+                _ => &inner[object],
+            };
+            assert_eq!(entity["customLineItems"], json!([]), "{slug}");
+            assert_eq!(entity["customization"]["lockedCoupon"], false, "{slug}");
+            assert_eq!(
+                entity["customization"]["webClient"]["disabledPolicyAgreementCheckbox"], false,
+                "{slug}"
+            );
             sequences.push((
                 event["entityEventSequence"]
                     .as_str()
@@ -119,6 +172,7 @@ on_both_engines!(
         }
         slugs.sort();
         assert_eq!(slugs, vec!["created", "deleted", "updated", "used", "used"]);
+        assert_eq!(used_by_visitor, 1, "the click's");
         sequences.sort();
         let order: Vec<&str> = sequences.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(
@@ -139,18 +193,7 @@ on_both_engines!(
         let bodies = r.wait_for(1, Duration::from_secs(5)).await;
         assert_eq!(bodies.len(), 1, "delivered after two failures");
 
-        let mut log = json!(null);
-        for _ in 0..100 {
-            let (s, body) = app
-                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-                .await;
-            assert_eq!(s, StatusCode::OK);
-            log = body;
-            if log["deliveries"][0]["state"] == "delivered" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let log = log_until(&app, |log| log["deliveries"][0]["state"] == "delivered").await;
         let d = &log["deliveries"][0];
         assert_eq!(d["state"], "delivered", "{log}");
         assert_eq!(d["appId"], APP);
@@ -234,7 +277,7 @@ webhook_url = "{}"
 [webhooks]
 timeout_ms = 200
 lease_ms = 1500
-retry_schedule_secs = [0.05]
+{FAST_RESENDS}
 poll_interval_ms = 50
 "#,
             r.url
@@ -254,22 +297,14 @@ poll_interval_ms = 50
         assert!(r.requests() >= 6, "three hung attempts, then three in time");
 
         // The receiver has the bodies a moment before the dispatcher records them.
-        let mut log = json!(null);
-        for _ in 0..200 {
-            log = app
-                .admin(Method::GET, "/_emulator/webhook-deliveries", None)
-                .await
-                .1;
-            if log["deliveries"]
+        let log = log_until(&app, |log| {
+            log["deliveries"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .all(|d| d["state"] == "delivered")
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        })
+        .await;
         let deliveries = log["deliveries"].as_array().unwrap();
         assert_eq!(deliveries.len(), 3);
         for d in deliveries {
@@ -288,5 +323,87 @@ poll_interval_ms = 50
             .count();
         // At least the three hung attempts; a loaded machine may time out more.
         assert!(timed_out >= 3, "{log}");
+    }
+);
+
+// Wix's resend policy is the default: a 204 or a 201 is not a delivery; the
+// attempt is logged as failed with its status and the next one is due a
+// minute after it.
+on_both_engines!(
+    only_a_200_is_delivered_and_the_first_resend_is_a_minute_later,
+    |engine| async move {
+        let r = Receiver::start(Fault::Answer(&[204, 201]), Duration::ZERO).await;
+        let config = format!(
+            "{BASE_CONFIG}\n[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{}\"\n\n[webhooks]\npoll_interval_ms = 50\n",
+            r.url
+        );
+        let app = TestApp::spawn_with(engine, &config).await;
+        app.create(simple_template()).await;
+        app.create(simple_template()).await;
+        let log = log_until(&app, |log| {
+            log["deliveries"].as_array().is_some_and(|d| {
+                d.len() == 2
+                    && d.iter().all(|d| {
+                        d["attemptCount"] == 1 && d["attempts"].as_array().unwrap().len() == 1
+                    })
+            })
+        })
+        .await;
+        let deliveries = log["deliveries"].as_array().unwrap();
+        let mut statuses = Vec::new();
+        for d in deliveries {
+            assert_eq!(d["state"], "pending", "{log}");
+            assert_eq!(d["deliveredAt"], Value::Null);
+            let attempt = &d["attempts"][0];
+            let status = attempt["statusCode"].as_u64().unwrap();
+            statuses.push(status);
+            assert!(
+                attempt["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&status.to_string()),
+                "{attempt}"
+            );
+            let wait = micros_of(&d["nextAttemptAt"]) - micros_of(&attempt["attemptedAt"]);
+            assert!(
+                (59_000_000..=61_000_000).contains(&wait),
+                "the next attempt is about 60 s after the failed one, not {wait} µs: {d}"
+            );
+        }
+        statuses.sort();
+        assert_eq!(statuses, vec![201, 204]);
+        assert!(r.bodies().is_empty());
+        assert_eq!(
+            r.requests(),
+            2,
+            "nothing is sent again before the minute is up"
+        );
+    }
+);
+
+on_both_engines!(
+    after_the_last_resend_the_delivery_is_failed,
+    |engine| async move {
+        let r = Receiver::start(Fault::Fail { first: usize::MAX }, Duration::ZERO).await;
+        let config = format!(
+            "{BASE_CONFIG}\n[[apps]]\nid = \"{APP}\"\nwebhook_url = \"{}\"\n\n[webhooks]\npoll_interval_ms = 50\nretry_schedule_secs = [0.05, 0.1]\n",
+            r.url
+        );
+        let app = TestApp::spawn_with(engine, &config).await;
+        app.create(simple_template()).await;
+        let log = log_until(&app, |log| log["deliveries"][0]["state"] == "failed").await;
+        let d = &log["deliveries"][0];
+        assert_eq!(d["state"], "failed", "{log}");
+        assert_eq!(d["attemptCount"], 3, "the first attempt and two resends");
+        assert_eq!(d["nextAttemptAt"], Value::Null);
+        let attempts = d["attempts"].as_array().unwrap();
+        assert!(attempts.iter().all(|a| a["statusCode"] == 500));
+        let gaps: Vec<i128> = attempts
+            .windows(2)
+            .map(|w| micros_of(&w[1]["attemptedAt"]) - micros_of(&w[0]["attemptedAt"]))
+            .collect();
+        assert!(gaps[0] >= 50_000 && gaps[1] >= 100_000, "{gaps:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(r.requests(), 3, "no attempt after the last resend");
     }
 );

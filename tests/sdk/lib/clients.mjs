@@ -20,8 +20,9 @@ export function webhookClient(publicKey) {
   });
 }
 
+/** A custom line item with what Wix requires of one: quantity, name and type. */
 export function customItem(name = 'Poster', price = '20.00', quantity = 1) {
-  return { quantity, price, productName: { original: name } };
+  return { quantity, price, productName: { original: name }, itemType: { preset: 'PHYSICAL' } };
 }
 
 export function catalogItem(catalogItemId = 'mug', quantity = 1) {

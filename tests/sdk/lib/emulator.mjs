@@ -59,7 +59,7 @@ percent_off = "10"
 max_body_bytes = 65536
 
 [webhooks]
-retry_schedule_secs = [0.05]
+retry_schedule_secs = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]
 poll_interval_ms = 50
 `;
 }

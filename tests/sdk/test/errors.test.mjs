@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startEmulator, OTHER_ADMIN_KEY, OTHER_SITE, SITE, VISITOR_KEY } from '../lib/emulator.mjs';
+import { startEmulator, CATALOG_APP, OTHER_ADMIN_KEY, OTHER_SITE, SITE, VISITOR_KEY } from '../lib/emulator.mjs';
 import { apiClient, appCode, catalogItem, customItem, rejects } from '../lib/clients.mjs';
 
 let emulator;
@@ -20,8 +20,8 @@ test('400: every field violation at once', async () => {
   await rejects(
     client.createCheckoutTemplate({
       customLineItems: [
-        { quantity: 0, price: 'abc', productName: { original: 'X' } },
-        { quantity: 1, price: '1', productName: { original: 'x'.repeat(201) } },
+        { ...customItem('X', 'abc', 0) },
+        { ...customItem('x'.repeat(201), '1') },
       ],
     }),
     400,
@@ -34,6 +34,50 @@ test('400: every field violation at once', async () => {
       assert.equal(Object.keys(byField).length, 3);
     },
   );
+});
+
+test('400 REQUIRED_FIELD for every field @requiredField lists, with its full path', async () => {
+  await rejects(
+    client.createCheckoutTemplate({
+      lineItems: [{ quantity: 1, catalogReference: { catalogItemId: 'mug' } }, { catalogReference: { appId: CATALOG_APP } }],
+      customLineItems: [
+        { quantity: 1, price: '1' },
+        { quantity: 1, productName: { original: 'A' }, itemType: {} },
+        { quantity: 1, productName: { original: 'B' }, itemType: { custom: 'poster' }, descriptionLines: [{ plainText: { original: 'red' } }] },
+      ],
+    }),
+    400,
+    (details) => {
+      const got = details.validationError.fieldViolations.map((v) => `${v.field} ${v.violatedRule}`).sort();
+      assert.deepEqual(got, [
+        'checkoutTemplate.customLineItems[0].itemType REQUIRED_FIELD',
+        'checkoutTemplate.customLineItems[0].productName REQUIRED_FIELD',
+        'checkoutTemplate.customLineItems[1].itemType REQUIRED_FIELD',
+        'checkoutTemplate.customLineItems[2].descriptionLines[0].name REQUIRED_FIELD',
+        'checkoutTemplate.lineItems[0].catalogReference.appId REQUIRED_FIELD',
+        'checkoutTemplate.lineItems[1].catalogReference.catalogItemId REQUIRED_FIELD',
+        'checkoutTemplate.lineItems[1].quantity REQUIRED_FIELD',
+      ]);
+    },
+  );
+});
+
+test('a custom line item needs no price: it comes back as "0"', async () => {
+  const created = await client.createCheckoutTemplate({
+    customLineItems: [{ quantity: 1, productName: { original: 'Quote' }, itemType: { custom: 'consultation' } }],
+  });
+  assert.equal(created.customLineItems[0].price, '0');
+});
+
+test('400 REQUIRED_FIELD on siteId when createCheckoutFromTemplate leaves it out; 403 for another site', async () => {
+  const { _id } = await client.createCheckoutTemplate(template());
+  await rejects(client.createCheckoutFromTemplate(_id), 400, (details) => {
+    assert.deepEqual(
+      details.validationError.fieldViolations.map((v) => [v.field, v.violatedRule]),
+      [['siteId', 'REQUIRED_FIELD']],
+    );
+  });
+  await rejects(client.createCheckoutFromTemplate(_id, OTHER_SITE), 403, appCode('PERMISSION_DENIED'));
 });
 
 test('400 CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS', async () => {

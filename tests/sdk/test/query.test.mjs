@@ -85,10 +85,21 @@ test('eq on id, and in', async () => {
   assert.deepEqual((await query().in('_id', some).find()).items.map((t) => t._id), some);
 });
 
-test('startsWith on id', async () => {
-  const prefix = ids[10].slice(0, 2);
+test('startsWith on id, ignoring case', async () => {
+  const prefix = ids.map((id) => id.slice(0, 2)).find((p) => /[a-f]/.test(p));
   const expected = ids.filter((id) => id.startsWith(prefix));
+  assert.ok(expected.length > 0);
   assert.deepEqual((await all(query().startsWith('_id', prefix).limit(100))).seen, expected);
+  assert.deepEqual((await all(query().startsWith('_id', prefix.toUpperCase()).limit(100))).seen, expected);
+});
+
+test('ge, gt, le and lt on id', async () => {
+  assert.deepEqual((await all(query().ge('_id', ids[200]).limit(100))).seen, ids.slice(200));
+  assert.deepEqual((await all(query().gt('_id', ids[200]).limit(100))).seen, ids.slice(201));
+  assert.deepEqual((await all(query().le('_id', ids[30]).limit(100))).seen, ids.slice(0, 31));
+  assert.deepEqual((await all(query().lt('_id', ids[30]).limit(100))).seen, ids.slice(0, 30));
+  const between = await all(query().gt('_id', ids[10]).lt('_id', ids[20]).limit(100));
+  assert.deepEqual(between.seen, ids.slice(11, 20));
 });
 
 test('exists', async () => {
@@ -113,8 +124,10 @@ test('and, or, not', async () => {
   assert.deepEqual(not.seen, inactive);
 });
 
-test('an operator the API does not support is a validation error, not a 500', async () => {
-  await rejects(query().ge('_id', ids[3]).find(), 400, (details) => {
-    assert.ok(details.validationError.fieldViolations.length > 0);
-  });
+test('an operator the API does not support on a field is a validation error, not a 500', async () => {
+  for (const builder of [query().ge('status', 'ACTIVE'), query().lt('status', 'INACTIVE'), query().startsWith('status', 'ACT')]) {
+    await rejects(builder.find(), 400, (details) => {
+      assert.ok(details.validationError.fieldViolations.length > 0);
+    });
+  }
 });

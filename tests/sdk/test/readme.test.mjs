@@ -57,7 +57,7 @@ test('"Use it with the official SDK" runs as written', async () => {
     WIX_API_KEY: ADMIN_KEY,
   });
   assert.equal(await out.exited, 0, out.text);
-  assert.match(out.text, /^checkout at https:\/\/shop\.example\.com\/checkout\?checkoutId=[0-9a-f-]{36}$/m);
+  assert.match(out.text, /^checkout at https:\/\/shop\.example\.com\/checkout\?appSectionParams=%7B%22checkoutId%22%3A%22[0-9a-f-]{36}%22%7D$/m);
   assert.match(out.text, /^active templates: 1$/m);
   assert.match(out.text, /^error: NOT_FOUND$/m);
 });

@@ -1,7 +1,7 @@
 // Every checkout-template call of the SDK against the emulator over HTTPS.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, SITE, CATALOG_APP, ADMIN_KEY } from '../lib/emulator.mjs';
+import { startEmulator, SITE, CATALOG_APP, ADMIN_KEY, APP_ID } from '../lib/emulator.mjs';
 import { apiClient, appCode, catalogItem, customItem, rejects } from '../lib/clients.mjs';
 
 let emulator;
@@ -56,28 +56,67 @@ test('delete removes the template', async () => {
   await rejects(client.getCheckoutTemplate(created._id), 404);
 });
 
-test('bulk create reports each item, with entities on request', async () => {
+test('bulk create makes every template, with entities on request', async () => {
   const result = await client.bulkCreateCheckoutTemplates(
-    [{ customLineItems: [customItem('A')] }, { customLineItems: [customItem('B', '1.00', 0)] }, { lineItems: [catalogItem()] }],
+    [{ customLineItems: [customItem('A')] }, { lineItems: [catalogItem()] }],
     { returnEntity: true },
   );
-  assert.equal(result.results.length, 3);
-  assert.deepEqual(result.results.map((r) => r.itemMetadata.success), [true, false, true]);
-  assert.deepEqual(result.results.map((r) => r.itemMetadata.originalIndex), [0, 1, 2]);
+  assert.deepEqual(result.results.map((r) => r.itemMetadata.success), [true, true]);
+  assert.deepEqual(result.results.map((r) => r.itemMetadata.originalIndex), [0, 1]);
   assert.equal(result.results[0].item.customLineItems[0].productName.original, 'A');
   assert.equal(result.results[0].itemMetadata._id, result.results[0].item._id);
-  assert.ok(result.results[1].itemMetadata.error);
   assert.equal(result.bulkActionMetadata.totalSuccesses, 2);
-  assert.equal(result.bulkActionMetadata.totalFailures, 1);
-  const got = await client.getCheckoutTemplate(result.results[2].item._id);
+  assert.equal(result.bulkActionMetadata.totalFailures, 0);
+  const got = await client.getCheckoutTemplate(result.results[1].item._id);
   assert.equal(got.lineItems[0].catalogReference.catalogItemId, 'mug');
+});
+
+test('bulk create is all or nothing: a bad template or one without items fails the request', async () => {
+  const before = await client.queryCheckoutTemplates().limit(100).find();
+  await rejects(
+    client.bulkCreateCheckoutTemplates([{ customLineItems: [customItem('A')] }, { customLineItems: [customItem('B', '1.00', 0)] }]),
+    400,
+    (details) => {
+      assert.deepEqual(
+        details.validationError.fieldViolations.map((v) => [v.field, v.violatedRule]),
+        [['checkoutTemplates[1].customLineItems[0].quantity', 'MIN']],
+      );
+    },
+  );
+  await rejects(
+    client.bulkCreateCheckoutTemplates([{ customLineItems: [customItem('A')] }, { couponCode: 'SAVE10' }]),
+    400,
+    appCode('CANNOT_CREATE_CHECKOUT_TEMPLATE_WITHOUT_ITEMS'),
+  );
+  const after = await client.queryCheckoutTemplates().limit(100).find();
+  assert.equal(after.items.length, before.items.length, 'nothing was created');
+});
+
+test('what the caller left out comes back as Wix\'s default', async () => {
+  const created = await client.createCheckoutTemplate({ lineItems: [catalogItem()] });
+  assert.deepEqual(created.customLineItems, []);
+  assert.deepEqual(created.customization, {
+    webClient: { disabledContinueShoppingButton: false, disabledPolicyAgreementCheckbox: false },
+    lockedGiftCard: false,
+    lockedCoupon: false,
+    disabledManualPayment: false,
+  });
+  const withCustom = await client.updateCheckoutTemplate(created._id, {
+    customLineItems: [{ quantity: 1, productName: { original: 'Free' }, itemType: { preset: 'DIGITAL' } }],
+  });
+  const [item] = withCustom.customLineItems;
+  assert.equal(item.price, '0');
+  assert.equal(item.paymentOption, 'FULL_PAYMENT_ONLINE');
+  assert.deepEqual([item.priceUndetermined, item.fixedQuantity, item.savePaymentMethod, item.membersOnly], [false, false, false, false]);
 });
 
 test('createCheckoutFromTemplate makes a priced checkout on the site', async () => {
   const created = await client.createCheckoutTemplate(full());
   const made = await client.createCheckoutFromTemplate(created._id, SITE);
   assert.match(made.checkoutId, /^[0-9a-f-]{36}$/);
-  assert.equal(made.checkoutUrl, `https://shop.example.com/checkout?checkoutId=${made.checkoutId}`);
+  // Wix's documented shape: the id as URL-encoded JSON in appSectionParams.
+  const params = encodeURIComponent(JSON.stringify({ checkoutId: made.checkoutId }));
+  assert.equal(made.checkoutUrl, `https://shop.example.com/checkout?appSectionParams=${params}`);
   // The checkout itself, over the same HTTPS listener the SDK uses.
   const response = await fetch(`https://${emulator.apiBaseUrl}/ecom/v1/checkouts/${made.checkoutId}`, {
     headers: { Authorization: ADMIN_KEY, 'wix-site-id': SITE },
@@ -88,7 +127,13 @@ test('createCheckoutFromTemplate makes a priced checkout on the site', async () 
   // 2 × 12.50 + 20.00 = 45.00, less 10 %.
   assert.equal(Number(checkout.priceSummary.subtotal.amount), 45);
   assert.equal(Number(checkout.priceSummary.total.amount), 40.5);
+  // 4.50 off, spread over the lines in proportion: 2.50 and 2.00.
+  assert.deepEqual(checkout.lineItems.map((l) => l.discount.amount), ['2.5', '2']);
+  assert.equal(checkout.payNow.total.amount, '40.5');
   assert.equal(checkout.customSettings.lockCouponCode, true);
+  assert.deepEqual(checkout.createdBy, { appId: APP_ID });
+  assert.match(checkout.buyerInfo.visitorId, /^[0-9a-f-]{36}$/);
+  assert.equal(checkout.lineItems[1].productName.translated, 'Poster');
 });
 
 test('updating a template does not change checkouts made before', async () => {
