@@ -9,6 +9,7 @@ mod db;
 mod deliveries;
 mod delivery_log;
 mod group;
+mod migrations;
 mod outbox;
 mod reset;
 mod settings;
@@ -116,9 +117,6 @@ impl Groups {
     }
 }
 
-static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
 impl Store {
     /// A store on these connections, with no subscribers and no group writers yet.
     fn over(write: Db, read: Db, dialect: Dialect) -> Store {
@@ -173,11 +171,8 @@ impl Store {
                 Store::over(write, read, dialect)
             }
         };
-        let migrator = match dialect {
-            Dialect::Sqlite => &MIGRATE_SQLITE,
-            Dialect::Postgres => &MIGRATE_POSTGRES,
-        };
-        migrator
+        migrations::migrator(dialect)
+            .await?
             .run(&mut *store.write.acquire().await?)
             .await
             .context("applying migrations")?;
