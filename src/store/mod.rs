@@ -11,6 +11,7 @@ mod delivery_log;
 mod group;
 mod migrations;
 mod outbox;
+mod reach;
 mod reset;
 mod settings;
 mod templates;
@@ -20,6 +21,7 @@ pub use counts::Table;
 pub use deliveries::{After, Attempt, Claimed, Claimer, DeliveryState, EventRow};
 pub use delivery_log::{AttemptRecord, DeliveryRecord, LogFilter};
 pub use group::GroupCommit;
+pub use reach::create_database;
 pub use reset::Removed;
 pub use templates::TemplateRow;
 
@@ -138,6 +140,8 @@ impl Store {
         let dialect = Dialect::of_url(url)?;
         let store = match dialect {
             Dialect::Postgres => {
+                // One connection first: it fails fast and says why; the pool would not.
+                reach::reach(url).await?;
                 let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)

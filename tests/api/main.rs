@@ -8,6 +8,7 @@ mod checkouts;
 mod clicks;
 mod contract;
 mod crash;
+mod edges;
 mod emulator;
 mod errors;
 mod group_commit;
