@@ -15,6 +15,7 @@ mod group_commit;
 mod layers;
 mod process;
 mod query;
+mod readme;
 mod receiver;
 mod templates;
 mod use_cases;
