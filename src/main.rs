@@ -163,6 +163,7 @@ fn database_url(flag: Option<&String>, file: &FileConfig) -> String {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let mut config = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
     config.create_database |= args.create_database;
     let launch = Launch {
@@ -182,12 +183,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.ready_file {
         server.facts.write_ready_file(path)?;
     }
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let config = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
     // The default would be a new, empty SQLite file with nothing to deliver.
     let database_url = args
@@ -207,7 +209,7 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     );
     let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     // Nothing else runs here, so the async workers sign themselves.
-    startup::dispatch_until(state, SignOn::Workers, shutdown_signal()).await;
+    startup::dispatch_until(state, SignOn::Workers, shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -226,24 +228,42 @@ fn tls_cert(args: TlsCertArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is
+/// called, not when it is first awaited: called before the banner and the
+/// ready file say the emulator is up, a signal sent at once is a graceful
+/// stop, not the default kill.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut terminate, mut interrupt) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: &mut Option<tokio::signal::unix::Signal>| {
+                let s = s.take();
+                async move {
+                    match s {
+                        Some(mut s) => {
+                            s.recv().await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                }
+            };
+            tokio::select! {
+                _ = wait(&mut terminate) => {},
+                _ = wait(&mut interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
