@@ -2,16 +2,15 @@
 //! errors that say what to do, a dispatcher that will not invent a database,
 //! the request log, the container probe, and a malformed `wix-site-id`.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 
 use crate::harness::*;
 use crate::on_both_engines;
-use crate::process::{command, launch, terminate};
+use crate::process::{command, finish, launch, terminate, Finished};
 
 fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ct-edge-{}", uuid::Uuid::new_v4().simple()));
@@ -19,58 +18,15 @@ fn temp_dir() -> PathBuf {
     dir
 }
 
-/// How a run of the binary that should stop by itself ended.
-struct Exit {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-/// Runs `cmd` to its end, 20 s at most, with stdout and stderr captured.
-fn run(mut cmd: Command) -> Exit {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary starts");
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("the binary was still running after 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    Exit {
-        status,
-        stdout,
-        stderr,
-        took: started.elapsed(),
-    }
+/// Runs the binary to its end, 20 s at most.
+fn run(cmd: Command) -> Finished {
+    finish(cmd, Duration::from_secs(20))
 }
 
 /// A start-up error: exit status 1, one line on stderr that starts
 /// `error: ` and holds every one of `words`, no backtrace even when asked
 /// for one, and no banner.
-fn refused(mut cmd: Command, words: &[&str]) -> Exit {
+fn refused(mut cmd: Command, words: &[&str]) -> Finished {
     cmd.env("RUST_BACKTRACE", "1");
     let exit = run(cmd);
     assert_eq!(exit.status.code(), Some(1), "{}", exit.stderr);

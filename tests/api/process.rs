@@ -1,7 +1,7 @@
 //! The shipped binary as a child process: started on port 0, its banner read
 //! and its start-up facts waited for, stopped with SIGTERM or killed outright.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -150,4 +150,51 @@ pub fn start_dispatcher(dir: &Path, database_url: &str, args: &[&str]) -> Child 
     assert!(first.contains("dispatching webhooks"), "{first}");
     std::thread::spawn(move || lines.for_each(drop));
     child
+}
+
+/// How a process that stops by itself ended.
+pub struct Finished {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+/// Runs `cmd` to its end with stdout and stderr captured (drained as it
+/// runs, so a chatty process cannot block on a full pipe); killed, and the
+/// test failed, if it is still running after `within`.
+pub fn finish(mut cmd: Command, within: Duration) -> Finished {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the process starts");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > within {
+            let _ = child.kill();
+            panic!("{cmd:?} was still running after {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Finished {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+        took: started.elapsed(),
+    }
 }

@@ -7,14 +7,13 @@
 //! after it (ids, keys, ports, times and the data folder aside), and a block
 //! shown with no output must print nothing.
 
-use std::io::Read as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use regex::Regex;
 
-use crate::process::{start, terminate};
+use crate::process::{finish, start, terminate};
 
 const BEGIN: &str = "<!-- readme-test: begin -->";
 const END: &str = "<!-- readme-test: end -->";
@@ -100,44 +99,17 @@ fn normalize(text: &str) -> String {
 /// Runs `script` in bash in `dir`, 90 s at most, with an environment of its
 /// own (no ~/.curlrc, no variables from the test's shell).
 fn bash(script: &str, dir: &Path) -> (bool, String, String) {
-    let mut child = Command::new("bash")
-        .arg("-c")
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
         .arg(script)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", dir)
         .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bash runs");
-    // Drain both pipes as it runs, so a chatty script cannot block on them.
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("the README's blocks were still running after 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (status.success(), out.join().unwrap(), err.join().unwrap())
+        .stdin(Stdio::null());
+    let done = finish(cmd, Duration::from_secs(90));
+    (done.status.success(), done.stdout, done.stderr)
 }
 
 fn tools_present() {
