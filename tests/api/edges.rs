@@ -298,6 +298,11 @@ on_both_engines!(
         let violation = &body["details"]["validationError"]["fieldViolations"][0];
         assert_eq!(violation["field"], "wix-site-id");
         assert_eq!(violation["violatedRule"], "FORMAT");
+        // On the emulator's own endpoints too, as its OpenAPI document says.
+        let (status, _) = app
+            .call(Method::POST, "/_emulator/reset", ADMIN_A, "my-shop", None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         // A GUID of a site the key is not bound to stays a 403; a bad key a 401.
         let (status, _) = app.call(Method::POST, query, ADMIN_A, SITE_B, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
