@@ -234,7 +234,7 @@ fn tls_cert(args: TlsCertArgs) -> anyhow::Result<()> {
 /// stop, not the default kill.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let (mut terminate, mut interrupt) = {
+    let (terminate, interrupt) = {
         use tokio::signal::unix::{signal, SignalKind};
         (
             signal(SignalKind::terminate()).ok(),
@@ -243,27 +243,23 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     };
     async move {
         #[cfg(unix)]
-        {
-            let wait = |s: &mut Option<tokio::signal::unix::Signal>| {
-                let s = s.take();
-                async move {
-                    match s {
-                        Some(mut s) => {
-                            s.recv().await;
-                        }
-                        None => std::future::pending::<()>().await,
-                    }
-                }
-            };
-            tokio::select! {
-                _ = wait(&mut terminate) => {},
-                _ = wait(&mut interrupt) => {},
-            }
+        tokio::select! {
+            _ = received(terminate) => {},
+            _ = received(interrupt) => {},
         }
         #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing in-flight requests");
+    }
+}
+
+/// The next delivery of `signal`; never, if its handler could not be installed.
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
     }
 }
