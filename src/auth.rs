@@ -65,13 +65,21 @@ impl Tenancy {
     }
 
     /// The caller `token` is, on the site `site_id` names; a key bound to one
-    /// site may leave the site out.
+    /// site may leave the site out. A site id that is not a GUID is a
+    /// malformed request, not a site the key may not call.
     pub fn authenticate(&self, token: &str, site_id: Option<&str>) -> Result<Caller, ApiError> {
         let key = self
             .keys
             .get(token)
             .ok_or_else(|| ApiError::Unauthenticated("the API key is not valid".into()))?;
         let site_id = match site_id {
+            Some(id) if !id.is_empty() && !crate::validate::is_guid(id) => {
+                return Err(ApiError::validation(
+                    "wix-site-id",
+                    "FORMAT",
+                    format!("the wix-site-id header must be a site id (a GUID), not {id:?}"),
+                ))
+            }
             Some(id) if !id.is_empty() => id,
             _ => match key.site_ids.as_slice() {
                 [only] => only.as_str(),

@@ -21,8 +21,13 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://checkout-templates.db";
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// `HOST:PORT`, `localhost:PORT` or `:PORT` (see [`listen_addr`]).
+    #[serde(default, deserialize_with = "listen_in_file")]
     pub listen: Option<SocketAddr>,
     pub database_url: Option<String>,
+    /// Create a missing PostgreSQL database at start-up, rather than refuse.
+    #[serde(default)]
+    pub create_database: bool,
     /// Base URL this emulator is reached at; default sites live under it.
     pub public_url: Option<String>,
     #[serde(default)]
@@ -44,6 +49,37 @@ pub struct FileConfig {
     /// How concurrent writes are committed.
     #[serde(default)]
     pub performance: GroupCommit,
+}
+
+/// An address to listen on: an IP address and port, `localhost:PORT`, or a
+/// bare `:PORT`; the last two mean the loopback address 127.0.0.1, reachable
+/// from this machine only.
+pub fn listen_addr(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    let loopback_port = text
+        .strip_prefix(':')
+        .or_else(|| text.strip_prefix("localhost:"));
+    let parsed = match loopback_port {
+        Some(port) => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .ok(),
+        None => text.parse().ok(),
+    };
+    parsed.ok_or_else(|| {
+        format!(
+            "{text:?} is not an address to listen on: give IP:PORT (127.0.0.1:8080, 0.0.0.0:8080, [::1]:8080), localhost:PORT or :PORT"
+        )
+    })
+}
+
+fn listen_in_file<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    listen_addr(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 impl FileConfig {
@@ -147,6 +183,22 @@ mod tests {
             config.webhooks.batch_size,
             DispatchSettings::default().batch_size
         );
+    }
+
+    #[test]
+    fn listen_addresses_may_be_localhost_or_a_bare_port() {
+        let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(listen_addr(":8081"), Ok(loopback(8081)));
+        assert_eq!(listen_addr("localhost:0"), Ok(loopback(0)));
+        assert_eq!(listen_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert_eq!(listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
+        for bad in ["8080", "localhost", ":", ":99999", "example.com:80"] {
+            let error = listen_addr(bad).unwrap_err();
+            assert!(error.contains(":PORT"), "{bad}: {error}");
+        }
+        let config: FileConfig = toml::from_str("listen = \":9090\"\n").unwrap();
+        assert_eq!(config.listen, Some(loopback(9090)));
+        assert!(toml::from_str::<FileConfig>("listen = \"nowhere\"\n").is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The HTTP surface: every resource's router merged, with the layers every
-//! response goes through (request id, error logging, body limit, panics).
+//! response goes through (request id, the request log, body limit, panics).
 
 mod checkouts;
 mod emulator;
@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, InternalCause};
 use crate::state::AppState;
@@ -47,7 +46,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
         .layer(middleware::from_fn(request_context))
-        .layer(TraceLayer::new_for_http())
 }
 
 /// A client that sent `Expect: 100-continue` with a body over the limit is
@@ -77,9 +75,11 @@ async fn announced_size(
     }
 }
 
-/// Gives every response its `x-wix-request-id`, and logs a 500's cause once,
-/// next to that id, while the client gets only the id.
+/// Gives every response its `x-wix-request-id`, logs each request at `info`
+/// (method, path, status, milliseconds, request id), and logs a 500's cause
+/// once, next to that id, while the client gets only the id.
 async fn request_context(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -109,6 +109,14 @@ async fn request_context(request: Request, next: Next) -> Response {
     response.headers_mut().insert(
         axum::http::header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        %request_id,
+        "request"
     );
     response
 }

@@ -23,7 +23,8 @@ pub struct Provisioned {
 pub struct Welcome {
     pub site_id: String,
     pub site_url: String,
-    /// The admin key, when none are declared.
+    /// An admin key of the site: made up when no keys are declared, else
+    /// the first declared admin key bound to it.
     pub api_key: Option<String>,
     /// The default app, when no apps are declared.
     pub app_id: Option<String>,
@@ -39,7 +40,7 @@ pub async fn provision(
 ) -> anyhow::Result<Provisioned> {
     let mut tenancy = Tenancy::default();
     let first_site = sites(store, config, public_url, &mut tenancy).await?;
-    let api_key = keys(store, config, &mut tenancy).await?;
+    let api_key = keys(store, config, &first_site.id, &mut tenancy).await?;
     let (apps, app_id) = apps(store, config).await?;
     let cursor_secret = store.setting_or_insert("cursor_secret", random_key).await?;
     Ok(Provisioned {
@@ -82,18 +83,23 @@ async fn sites(
     Ok(site)
 }
 
-/// Adds the declared keys, or a stored admin key for every site; returns the
-/// key made up, if one was.
+/// Adds the declared keys, or a stored admin key for every site; returns an
+/// admin key of `site_id` to show: the one made up, or the first declared.
 async fn keys(
     store: &Store,
     config: &FileConfig,
+    site_id: &str,
     tenancy: &mut Tenancy,
 ) -> anyhow::Result<Option<String>> {
     for key in &config.api_keys {
         tenancy.add_key(key.clone());
     }
     if !config.api_keys.is_empty() {
-        return Ok(None);
+        let admin = config
+            .api_keys
+            .iter()
+            .find(|k| k.role == Role::Admin && k.site_ids.iter().any(|s| s == site_id));
+        return Ok(admin.map(|k| k.key.clone()));
     }
     let key = store
         .setting_or_insert("default_api_key", random_key)

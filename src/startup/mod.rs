@@ -3,18 +3,20 @@
 //! deliver webhooks until told to stop.
 
 mod defaults;
+mod probe;
 pub mod ready;
 
 pub use defaults::Welcome;
+pub use probe::probe;
 pub use ready::Facts;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::bail;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -34,6 +36,9 @@ pub async fn state(
     database_url: &str,
     public_url: &str,
 ) -> anyhow::Result<(AppState, Welcome)> {
+    if config.create_database && crate::store::create_database(database_url).await? {
+        tracing::info!(database = %crate::store::redact(database_url), "created the database");
+    }
     let store = Store::connect(database_url, config.limits.max_connections).await?;
     let provisioned = defaults::provision(&store, config, public_url).await?;
     let mut apps = HashMap::new();
@@ -90,25 +95,23 @@ impl Launch {
     /// Binds the listeners first, so a port in use stops the start before the
     /// database is touched.
     pub async fn start(self) -> anyhow::Result<Server> {
-        let listener = TcpListener::bind(self.listen)
-            .await
-            .with_context(|| format!("binding {}", self.listen))?;
+        let listener = bind(self.listen, "--listen").await?;
         let bound = listener.local_addr()?;
         let tls = match &self.tls {
             Some((addr, cert, key)) => {
                 let config = crate::tls::server_config(cert, key)?;
-                let tcp = TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("binding {addr}"))?;
+                let tcp = bind(*addr, "--tls-listen").await?;
                 Some(TlsListener::new(tcp, config)?)
             }
             None => None,
         };
         let public_url = self.public_url.unwrap_or_else(|| format!("http://{bound}"));
         let (state, welcome) = state(&self.config, &self.database_url, &public_url).await?;
-        let https = match &tls {
-            Some(tls) => Some(axum::serve::Listener::local_addr(tls)?),
-            None => None,
+        let https = match (&tls, &self.tls) {
+            (Some(tls), Some((_, cert, _))) => {
+                Some((axum::serve::Listener::local_addr(tls)?, cert.as_path()))
+            }
+            _ => None,
         };
         let facts = Facts::new(&public_url, https, &self.database_url, welcome);
         Ok(Server {
@@ -118,6 +121,58 @@ impl Launch {
             tls,
             dispatcher: self.dispatcher,
         })
+    }
+}
+
+/// Binds `addr`, or says why not and what to do about it (`flag` is the
+/// option that chose the address).
+async fn bind(addr: SocketAddr, flag: &str) -> anyhow::Result<TcpListener> {
+    use std::io::ErrorKind;
+    TcpListener::bind(addr).await.map_err(|e| {
+        let next = addr.port().checked_add(1).unwrap_or(8080);
+        match e.kind() {
+            ErrorKind::AddrInUse => anyhow::anyhow!(
+                "cannot listen on {addr}: something else is listening there (another checkout-templates?): stop it, or pass {flag} :{next} (or {flag} :0 for any free port)"
+            ),
+            ErrorKind::PermissionDenied => anyhow::anyhow!(
+                "cannot listen on {addr}: ports below 1024 need privileges: pass {flag} :8080, say"
+            ),
+            ErrorKind::AddrNotAvailable => anyhow::anyhow!(
+                "cannot listen on {addr}: that is not an address of this machine: pass {flag} 127.0.0.1:{} (this machine only) or 0.0.0.0:{} (every interface)",
+                addr.port(),
+                addr.port()
+            ),
+            _ => anyhow::Error::new(e).context(format!("cannot listen on {addr}")),
+        }
+    })
+}
+
+/// The file of a SQLite database URL; `None` for an in-memory database or
+/// another engine.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+/// Refuses a database that a process other than the API would have to
+/// create: one in memory (private to one process) or a missing SQLite file.
+pub fn existing_database(url: &str) -> anyhow::Result<()> {
+    if !url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    match sqlite_file(url) {
+        None => bail!("{url} is private to one process: give the API process's database file or PostgreSQL"),
+        Some(path) if !Path::new(&path).exists() => bail!(
+            "no database at {}: start the API process first (it creates the file), or fix --database-url",
+            path.display()
+        ),
+        Some(_) => Ok(()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What a started emulator tells its user: the banner for people, and the
 //! same facts as a JSON file (`--ready-file`) for scripts, tests and CI.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -22,9 +23,14 @@ pub struct Facts {
     pub https_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sdk_host: Option<String>,
+    /// The CA to trust for HTTPS: `ca.pem` beside the certificate, as
+    /// `tls-cert` writes it, when it is there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
     pub site_id: String,
     pub site_url: String,
-    /// The admin key a zero-config start made up.
+    /// An admin key of the site: the one a zero-config start made up, else
+    /// the first declared admin key bound to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// The default app, when no apps are declared.
@@ -36,15 +42,24 @@ pub struct Facts {
     pub webhook_url: Option<String>,
     /// The database URL, credentials hidden.
     pub database: String,
+    /// The SQLite file, as an absolute path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_file: Option<String>,
 }
 
 impl Facts {
+    /// `https`: the HTTPS listener's address and certificate file.
     pub fn new(
         public_url: &str,
-        https: Option<SocketAddr>,
+        https: Option<(SocketAddr, &Path)>,
         database_url: &str,
         welcome: Welcome,
     ) -> Facts {
+        let ca_file = https.and_then(|(_, cert)| {
+            let ca = cert.with_file_name("ca.pem");
+            ca.exists().then(|| absolute(&ca))
+        });
+        let https = https.map(|(addr, _)| addr);
         let sdk_host = https.map(|addr| {
             if addr.ip().is_loopback() || addr.ip().is_unspecified() {
                 format!("localhost:{}", addr.port())
@@ -56,6 +71,7 @@ impl Facts {
             base_url: public_url.to_string(),
             https_url: sdk_host.as_ref().map(|host| format!("https://{host}")),
             sdk_host,
+            ca_file,
             site_id: welcome.site_id,
             site_url: welcome.site_url,
             api_key: welcome.api_key,
@@ -66,19 +82,43 @@ impl Facts {
             app_id: welcome.app_id,
             webhook_url: welcome.webhook_url,
             database: redact(database_url),
+            database_file: super::sqlite_file(database_url).map(|file| absolute(&file)),
         }
     }
 
-    /// The banner people read.
+    /// Where the data is kept, in words.
+    fn database_line(&self) -> String {
+        match &self.database_file {
+            Some(file) => format!("{file}   (SQLite; delete it to start afresh)"),
+            None if self.database.starts_with("sqlite:") => {
+                format!(
+                    "{}   (SQLite in memory: gone when this process stops)",
+                    self.database
+                )
+            }
+            None => format!("{}   (PostgreSQL)", self.database),
+        }
+    }
+
+    /// The banner people read: every value real, the `export` line and the
+    /// `try` command ready to paste as printed.
     pub fn banner(&self) -> String {
         let mut banner = format!(
             "checkout-templates listening on {}\n  database   {}\n  site id    {}\n  site url   {}\n",
-            self.base_url, self.database, self.site_id, self.site_url
+            self.base_url,
+            self.database_line(),
+            self.site_id,
+            self.site_url
         );
         if let (Some(url), Some(host)) = (&self.https_url, &self.sdk_host) {
             banner.push_str(&format!(
                 "  https      {url}   (SDK: host: {{apiBaseUrl: '{host}'}})\n"
             ));
+            if let Some(ca) = &self.ca_file {
+                banner.push_str(&format!(
+                    "  trust      {ca}   (NODE_EXTRA_CA_CERTS, curl --cacert)\n"
+                ));
+            }
         }
         if let Some(key) = &self.api_key {
             banner.push_str(&format!("  api key    {key}   (admin)\n"));
@@ -91,10 +131,27 @@ impl Facts {
                     .unwrap_or("not sent: no --webhook-url given")
             ));
         }
-        banner.push_str(&format!(
-            "  try        curl -s -X POST {}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
-            self.base_url, self.site_id
-        ));
+        let mut export = format!(
+            "B={} SITE={}",
+            shell_word(&self.base_url),
+            shell_word(&self.site_id)
+        );
+        if let Some(host) = &self.sdk_host {
+            export.push_str(&format!(" SDK_HOST={}", shell_word(host)));
+        }
+        if let Some(ca) = &self.ca_file {
+            export.push_str(&format!(" CA={}", shell_word(ca)));
+        }
+        if let Some(key) = &self.api_key {
+            export.push_str(&format!(" KEY={}", shell_word(key)));
+            banner.push_str(&format!(
+                "  try        curl -s -X POST {}/ecom/v1/checkout-templates/query -H {} -H {} -d '{{}}'\n",
+                shell_word(&self.base_url),
+                shell_word(&format!("Authorization: {key}")),
+                shell_word(&format!("wix-site-id: {}", self.site_id)),
+            ));
+        }
+        banner.push_str(&format!("  export {export}\n"));
         banner
     }
 
@@ -106,5 +163,37 @@ impl Facts {
         std::fs::write(&partial, json + "\n")
             .with_context(|| format!("writing {}", partial.display()))?;
         std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+/// `path` made absolute, for a banner read from another folder.
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// `text` as one shell word: as it is when only safe characters, else in
+/// single quotes.
+fn shell_word(text: &str) -> Cow<'_, str> {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(format!("'{}'", text.replace('\'', "'\\''")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(shell_word("Authorization: k"), "'Authorization: k'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

@@ -9,7 +9,9 @@ mod db;
 mod deliveries;
 mod delivery_log;
 mod group;
+mod migrations;
 mod outbox;
+mod reach;
 mod reset;
 mod settings;
 mod template_cache;
@@ -20,6 +22,7 @@ pub use counts::Table;
 pub use deliveries::{After, Attempt, Claimed, Claimer, DeliveryState, EventRow};
 pub use delivery_log::{AttemptRecord, DeliveryRecord, LogFilter};
 pub use group::GroupCommit;
+pub use reach::create_database;
 pub use reset::Removed;
 pub use templates::TemplateRow;
 
@@ -117,9 +120,6 @@ impl Groups {
     }
 }
 
-static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
 impl Store {
     /// A store on these connections, with no subscribers and no group writers yet.
     fn over(write: Db, read: Db, dialect: Dialect) -> Store {
@@ -141,6 +141,8 @@ impl Store {
         let dialect = Dialect::of_url(url)?;
         let store = match dialect {
             Dialect::Postgres => {
+                // One connection first: it fails fast and says why; the pool would not.
+                reach::reach(url).await?;
                 let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
@@ -185,11 +187,8 @@ impl Store {
                 Store::over(write, read, dialect)
             }
         };
-        let migrator = match dialect {
-            Dialect::Sqlite => &MIGRATE_SQLITE,
-            Dialect::Postgres => &MIGRATE_POSTGRES,
-        };
-        migrator
+        migrations::migrator(dialect)
+            .await?
             .run(&mut *store.write.acquire().await?)
             .await
             .context("applying migrations")?;

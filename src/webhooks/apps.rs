@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
+use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair, RSA_PKCS1_SHA256};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::RsaPrivateKey;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::PrivateKeyDer;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
@@ -52,16 +53,40 @@ struct Keys {
 /// base64url of `{"alg":"RS256","typ":"JWT"}`, the header of every token.
 const JWT_HEADER: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9";
 
-/// An RSA key pair for signing, from a PKCS#8 or PKCS#1 PEM.
+/// An RSA key pair for signing, from a PKCS#8 or PKCS#1 PEM, and the PEM of
+/// its public key.
 fn key_pair(pem: &str) -> anyhow::Result<(RsaKeyPair, String)> {
-    let key = RsaPrivateKey::from_pkcs8_pem(pem)
-        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-        .context("not an RSA private key in PEM")?;
-    let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
-    let der = key.to_pkcs8_der()?;
-    let pair = RsaKeyPair::from_pkcs8(der.as_bytes())
-        .map_err(|e| anyhow::anyhow!("the RSA key is not usable for signing: {e}"))?;
+    let pair = match PrivateKeyDer::from_pem_slice(pem.as_bytes())
+        .map_err(|_| anyhow!("not an RSA private key in PEM"))?
+    {
+        PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
+        PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
+        _ => anyhow::bail!("not an RSA private key in PEM"),
+    }
+    .map_err(|e| anyhow!("the RSA key is not usable for signing: {e}"))?;
+    let public_pem = public_pem(&pair)?;
     Ok((pair, public_pem))
+}
+
+/// The SubjectPublicKeyInfo PEM subscribers verify with.
+fn public_pem(pair: &RsaKeyPair) -> anyhow::Result<String> {
+    let der = pair
+        .public_key()
+        .as_der()
+        .map_err(|_| anyhow!("encoding the RSA public key failed"))?;
+    Ok(pem("PUBLIC KEY", der.as_ref()))
+}
+
+/// `der` as PEM: base64 in lines of 64, LF line ends.
+fn pem(label: &str, der: &[u8]) -> String {
+    let base64 = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in base64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 impl AppSigner {
@@ -172,31 +197,57 @@ impl AppSigner {
     }
 }
 
+/// A new RSA-2048 key pair: the private key as PKCS#8 PEM, the public as SPKI PEM.
 fn generate() -> anyhow::Result<(String, String)> {
-    let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?;
-    let private = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
-    let public = key.to_public_key().to_public_key_pem(LineEnding::LF)?;
-    Ok((private, public))
+    let pair = RsaKeyPair::generate(KeySize::Rsa2048)
+        .map_err(|_| anyhow!("generating an RSA key failed"))?;
+    let private = pair
+        .as_der()
+        .map_err(|_| anyhow!("encoding the RSA private key failed"))?;
+    Ok((pem("PRIVATE KEY", private.as_ref()), public_pem(&pair)?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The RSAPrivateKey (PKCS#1) inside a PKCS#8 PrivateKeyInfo: the
+    /// OCTET STRING that is its last element.
+    fn pkcs1_of(pkcs8: &[u8]) -> Vec<u8> {
+        // One DER element: (tag, content, rest).
+        fn element(der: &[u8]) -> (u8, &[u8], &[u8]) {
+            let (tag, first) = (der[0], der[1] as usize);
+            let (len, at) = if first < 0x80 {
+                (first, 2)
+            } else {
+                let n = first & 0x7f;
+                let len = der[2..2 + n].iter().fold(0, |l, b| (l << 8) | *b as usize);
+                (len, 2 + n)
+            };
+            (tag, &der[at..at + len], &der[at + len..])
+        }
+        let (_, mut info, _) = element(pkcs8);
+        loop {
+            let (tag, content, rest) = element(info);
+            if rest.is_empty() {
+                assert_eq!(tag, 0x04, "the private key is an OCTET STRING");
+                return content.to_vec();
+            }
+            info = rest;
+        }
+    }
+
     /// A configured key may be PKCS#1 or PKCS#8; either signs tokens that
     /// verify with the public key served for it.
     #[tokio::test]
     async fn configured_pem_keys_sign_verifiable_tokens() {
-        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+        let (pkcs8, generated_public) = generate().unwrap();
+        let der = PrivateKeyDer::from_pem_slice(pkcs8.as_bytes()).unwrap();
+        let pkcs1 = pem("RSA PRIVATE KEY", &pkcs1_of(der.secret_der()));
         let dir = std::env::temp_dir().join(format!("ct-key-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let store = Store::connect("sqlite::memory:", 1).await.unwrap();
-        let pkcs1 = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_pem(&key, LineEnding::LF).unwrap();
-        let pkcs8 = key.to_pkcs8_pem(LineEnding::LF).unwrap();
-        for (name, pem) in [
-            ("pkcs1.pem", pkcs1.to_string()),
-            ("pkcs8.pem", pkcs8.to_string()),
-        ] {
+        for (name, pem) in [("pkcs1.pem", pkcs1), ("pkcs8.pem", pkcs8)] {
             let path = dir.join(name);
             std::fs::write(&path, pem).unwrap();
             let app = AppConfig {
@@ -216,29 +267,37 @@ mod tests {
                 event_time: 0,
             };
             let token = signer.sign(&event, 1_700_000_000).unwrap();
-            let (header, rest) = token.split_once('.').unwrap();
-            assert_eq!(header, JWT_HEADER);
-            let (claims, signature) = rest.rsplit_once('.').unwrap();
-            let public: rsa::RsaPublicKey = rsa::pkcs8::DecodePublicKey::from_public_key_pem(
-                &signer.public_pem().await.unwrap(),
-            )
-            .unwrap();
-            let der = rsa::pkcs1::EncodeRsaPublicKey::to_pkcs1_der(&public).unwrap();
-            aws_lc_rs::signature::UnparsedPublicKey::new(
-                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-                der.as_bytes(),
-            )
-            .verify(
-                format!("{header}.{claims}").as_bytes(),
-                &URL_SAFE_NO_PAD.decode(signature).unwrap(),
-            )
-            .expect("the signature verifies with the served public key");
-            let claims: serde_json::Value =
-                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+            assert!(token.starts_with(&format!("{JWT_HEADER}.")));
+            let public = signer.public_pem().await.unwrap();
+            assert_eq!(public, generated_public, "{name}: the same public key");
+            assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+            let key = jsonwebtoken::DecodingKey::from_rsa_pem(public.as_bytes()).unwrap();
+            let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+            validation.set_audience(&["app"]);
+            validation.validate_exp = false;
+            let claims = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation)
+                .expect("the signature verifies with the served public key")
+                .claims;
             assert_eq!(claims["iss"], "wix.com");
             assert_eq!(claims["aud"], "app");
             assert_eq!(claims["exp"], 1_700_000_000 + TOKEN_LIFETIME_SECS);
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A generated key is RSA-2048 in the PEM every library reads, and
+    /// what is not an RSA key in PEM is refused.
+    #[test]
+    fn generated_keys_are_rsa_2048_in_standard_pem() {
+        let (private, public) = generate().unwrap();
+        assert!(private.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+        assert!(private.lines().all(|l| l.len() <= 64));
+        let (pair, again) = key_pair(&private).unwrap();
+        assert_eq!(pair.public_modulus_len(), 256);
+        assert_eq!(again, public);
+        assert!(
+            key_pair("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err()
+        );
+        assert!(key_pair("not pem").is_err());
     }
 }

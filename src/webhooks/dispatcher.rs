@@ -292,6 +292,9 @@ impl Dispatcher {
             self.settings
                 .after_failure(delivery.attempt, attempt.at, unit)
         };
+        if !outcome.delivered {
+            log_failure(delivery, &attempt, &after);
+        }
         self.store.finish_attempt(delivery, attempt, after).await?;
         Ok(())
     }
@@ -381,6 +384,24 @@ fn into_runs<T>(jobs: Vec<T>, runs: usize) -> Vec<Vec<T>> {
         out.push(jobs.by_ref().take(size).collect());
     }
     out
+}
+
+/// One `warn` line per failed attempt: which, why, and what happens next.
+fn log_failure(delivery: &Claimed, attempt: &Attempt, after: &After) {
+    let next = match after {
+        After::RetryAt(at) => format!("retry in {:.1} s", (at - attempt.at) as f64 / 1e6),
+        After::GiveUp => "no more retries: the delivery failed".into(),
+        After::Delivered => "none".into(),
+    };
+    tracing::warn!(
+        delivery = delivery.id,
+        app = %delivery.app_id,
+        event = %delivery.event.id,
+        attempt = delivery.attempt,
+        error = attempt.error.as_deref().unwrap_or("none"),
+        %next,
+        "webhook attempt failed"
+    );
 }
 
 struct Outcome {

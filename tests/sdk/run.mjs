@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = resolve(process.env.CHECKOUT_TEMPLATES_BIN ?? join(here, '../../target/debug/checkout-templates'));
+const target = process.env.CARGO_TARGET_DIR ?? join(here, '../../target');
+const bin = resolve(process.env.CHECKOUT_TEMPLATES_BIN ?? join(target, 'debug/checkout-templates'));
 const engines = (process.env.SDK_ENGINES ?? 'sqlite,postgres').split(',').filter(Boolean);
 const tls = mkdtempSync(join(tmpdir(), 'ct-sdk-tls-'));
 execFileSync(bin, ['tls-cert', '--out', tls], { stdio: 'ignore' });
