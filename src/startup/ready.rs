@@ -36,6 +36,11 @@ pub struct Facts {
     pub webhook_url: Option<String>,
     /// The database URL, credentials hidden.
     pub database: String,
+    /// The console's address.
+    pub console_url: String,
+    /// Opens the console signed in, once (a one-time token in the URL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_sign_in_url: Option<String>,
 }
 
 impl Facts {
@@ -66,6 +71,10 @@ impl Facts {
             app_id: welcome.app_id,
             webhook_url: welcome.webhook_url,
             database: redact(database_url),
+            console_url: format!("{public_url}/_emulator/ui/"),
+            console_sign_in_url: welcome
+                .sign_in_token
+                .map(|token| format!("{public_url}/_emulator/ui/sign-in?token={token}")),
         }
     }
 
@@ -90,6 +99,10 @@ impl Facts {
                     .as_deref()
                     .unwrap_or("not sent: no --webhook-url given")
             ));
+        }
+        match &self.console_sign_in_url {
+            Some(link) => banner.push_str(&format!("  console    {link}   (signs in once)\n")),
+            None => banner.push_str(&format!("  console    {}\n", self.console_url)),
         }
         banner.push_str(&format!(
             "  try        curl -s -X POST {}/ecom/v1/checkout-templates/query -H 'Authorization: <key>' -H 'wix-site-id: {}' -d '{{}}'\n",
