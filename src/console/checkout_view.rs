@@ -87,11 +87,15 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
-/// A media value's URL, when a browser can load it (not `wix:image://…`).
+/// A media value's URL (an image's `id` or `url`, or the value itself),
+/// when a browser can load it: not a bare Wix media id or `wix:image://…`.
 fn image(v: &Value) -> Option<String> {
     let url = match v {
         Value::String(s) => s.as_str(),
-        Value::Object(m) => m.get("url").and_then(Value::as_str)?,
+        Value::Object(m) => m
+            .get("url")
+            .or_else(|| m.get("id"))
+            .and_then(Value::as_str)?,
         _ => return None,
     };
     (url.starts_with("https://") || url.starts_with("http://")).then(|| url.to_string())
@@ -220,6 +224,8 @@ mod tests {
         assert_eq!(line.name, "Mug");
         assert_eq!(line.discount.as_deref(), Some("$1.00"));
         assert_eq!(line.image, None);
+        let view = CheckoutView::of(&json!({"lineItems": [{"media": {"id": "https://x/y.png", "width": 10}}]}));
+        assert_eq!(view.lines[0].image.as_deref(), Some("https://x/y.png"));
         assert_eq!(line.description, [("Size".to_string(), "L".to_string())]);
         assert_eq!(view.coupon_code(), "TEN");
         assert_eq!(view.total.as_deref(), Some("9"));

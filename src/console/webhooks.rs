@@ -178,15 +178,23 @@ async fn log(
     deliveries.truncate(PAGE as usize);
     if let (true, Some(last)) = (more, deliveries.last()) {
         page.older = Some(format!(
-            "/_emulator/ui/webhooks?state={}&slug={}&entity={}&before={}",
-            urlencoding(&query.state),
-            urlencoding(&query.slug),
-            urlencoding(entity),
+            "{}&before={}",
+            log_url(&query.state, &query.slug, entity),
             last.id
         ));
     }
     page.deliveries = deliveries.iter().map(line).collect();
     ok(&page)
+}
+
+/// The log with these filters.
+fn log_url(state: &str, slug: &str, entity: &str) -> String {
+    format!(
+        "/_emulator/ui/webhooks?state={}&slug={}&entity={}",
+        urlencoding(state),
+        urlencoding(slug),
+        urlencoding(entity)
+    )
 }
 
 async fn replay(
@@ -200,7 +208,11 @@ async fn replay(
         .replay_delivery(&site.id, id, state.clock.now_micros())
         .await
     {
-        Ok(true) => Redirect::to(&format!("/_emulator/ui/webhooks?replayed={id}")).into_response(),
+        Ok(true) => {
+            let field = |name| posted.field(name).unwrap_or_default();
+            let back = log_url(field("state"), field("slug"), field("entity"));
+            Redirect::to(&format!("{back}&replayed={id}")).into_response()
+        }
         Ok(false) => page::error(
             ApiError::NotFound(format!("webhook delivery {id} was not found")),
             Shell::signed_in("Not found", "webhooks", &posted.console),
