@@ -78,6 +78,8 @@ role = "admin"
 
 pub struct TestApp {
     pub base: String,
+    /// The start-up facts (the banner's, and the ready file's).
+    pub facts: checkout_templates::startup::Facts,
     pub client: reqwest::Client,
     pub store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -174,6 +176,7 @@ impl TestApp {
         .await
         .expect("the emulator starts");
         let base = server.facts.base_url.clone();
+        let facts = server.facts.clone();
         let store = server.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -190,6 +193,7 @@ impl TestApp {
             .unwrap();
         TestApp {
             base,
+            facts,
             client,
             store,
             shutdown: Some(tx),
