@@ -612,13 +612,7 @@ async fn console(engine: Engine, dir: &Path, report: &mut String) {
         .send()
         .await
         .unwrap();
-    let token = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = first_cookie(&form);
     let csrf = token.split_once('=').unwrap().1.to_string();
     let signed_in = client
         .post(format!("{base}/_emulator/ui/sign-in"))
@@ -628,13 +622,7 @@ async fn console(engine: Engine, dir: &Path, report: &mut String) {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), 303, "signed in");
-    let session = signed_in.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let session = first_cookie(&signed_in);
     let page = |path: String| {
         let (client, base, session) = (client.clone(), base.clone(), session.clone());
         async move {
@@ -733,6 +721,12 @@ async fn console(engine: Engine, dir: &Path, report: &mut String) {
     }
     server.stop();
     db.drop_it().await;
+}
+
+/// `name=value` of the first cookie a response sets.
+fn first_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
 }
 
 /// The last GUID in `s`, however the URL around it is encoded.

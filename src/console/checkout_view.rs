@@ -224,10 +224,10 @@ mod tests {
         assert_eq!(line.name, "Mug");
         assert_eq!(line.discount.as_deref(), Some("$1.00"));
         assert_eq!(line.image, None);
-        let view = CheckoutView::of(
+        let image = CheckoutView::of(
             &json!({"lineItems": [{"media": {"id": "https://x/y.png", "width": 10}}]}),
         );
-        assert_eq!(view.lines[0].image.as_deref(), Some("https://x/y.png"));
+        assert_eq!(image.lines[0].image.as_deref(), Some("https://x/y.png"));
         assert_eq!(line.description, [("Size".to_string(), "L".to_string())]);
         assert_eq!(view.coupon_code(), "TEN");
         assert_eq!(view.total.as_deref(), Some("9"));

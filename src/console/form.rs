@@ -17,7 +17,7 @@ use crate::error::ApiError;
 /// The Wix Stores app, the usual catalog of line items.
 pub const STORES_APP: &str = "215238eb-22a5-4c36-9e7b-e7c08025e04e";
 
-pub const ITEM_TYPES: &[&str] = &[
+const ITEM_TYPES: &[&str] = &[
     "PHYSICAL",
     "DIGITAL",
     "GIFT_CARD",
@@ -25,25 +25,99 @@ pub const ITEM_TYPES: &[&str] = &[
     "UNRECOGNISED",
 ];
 
-/// A line item row, as typed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LineRow {
-    pub app_id: String,
-    pub item_id: String,
-    pub quantity: String,
-    pub name: String,
-    pub price: String,
-    /// JSON of what the row holds beyond these.
-    pub rest: String,
+/// One input of a row: the path it sets in the row's JSON, and how it looks.
+struct Spec {
+    path: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    /// What a new row holds; a row holding only defaults is blank.
+    default: &'static str,
+    /// Choices, for a select.
+    options: &'static [&'static str],
+    /// A whole number when it reads as one (a quantity).
+    number: bool,
 }
 
-/// A custom line item row, as typed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomRow {
-    pub name: String,
-    pub quantity: String,
-    pub price: String,
-    pub item_type: String,
+const fn text(path: &'static str, label: &'static str, placeholder: &'static str) -> Spec {
+    Spec {
+        path,
+        label,
+        placeholder,
+        default: "",
+        options: &[],
+        number: false,
+    }
+}
+
+/// A kind of row: which list of the template it fills, and its inputs.
+pub struct Kind {
+    list: &'static str,
+    title: &'static str,
+    hint: &'static str,
+    /// "Line item" → legends "Line item 1"…, buttons "Add line item".
+    noun: &'static str,
+    /// Names its buttons' ops: `add-<op>`, `remove-<op>-<row>`.
+    op: &'static str,
+    specs: &'static [Spec],
+}
+
+/// Line items, then custom line items: `TemplateForm::rows` in this order.
+pub const KINDS: [Kind; 2] = [
+    Kind {
+        list: "lineItems",
+        title: "Line items",
+        hint: "Catalog items. The price and name come from the catalog unless given here.",
+        noun: "line item",
+        op: "line",
+        specs: &[
+            text(
+                "catalogReference.catalogItemId",
+                "Catalog item id",
+                "e.g. sneaker",
+            ),
+            Spec {
+                default: STORES_APP,
+                ..text("catalogReference.appId", "App id", "")
+            },
+            Spec {
+                number: true,
+                ..text("quantity", "Quantity", "1")
+            },
+            text(
+                "catalogOverrideFields.productName.original",
+                "Product name",
+                "from the catalog",
+            ),
+            text("catalogOverrideFields.price", "Price", "from the catalog"),
+        ],
+    },
+    Kind {
+        list: "customLineItems",
+        title: "Custom line items",
+        hint: "Items that are not in a catalog.",
+        noun: "custom line item",
+        op: "custom",
+        specs: &[
+            text("productName.original", "Product name", "e.g. Gift wrap"),
+            Spec {
+                number: true,
+                ..text("quantity", "Quantity", "1")
+            },
+            text("price", "Price", "e.g. 4.50"),
+            Spec {
+                default: "PHYSICAL",
+                options: ITEM_TYPES,
+                ..text("itemType.preset", "Item type", "")
+            },
+        ],
+    },
+];
+
+/// A row as typed: one value per input of its kind, and the JSON of what the
+/// row holds beyond them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub values: Vec<String>,
     pub rest: String,
 }
 
@@ -64,8 +138,8 @@ pub const SWITCHES: &[(&str, &str)] = &[
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateForm {
-    pub lines: Vec<LineRow>,
-    pub customs: Vec<CustomRow>,
+    /// One list per [`KINDS`].
+    pub rows: [Vec<Row>; 2],
     pub coupon: String,
     /// One per [`SWITCHES`].
     pub switches: Vec<bool>,
@@ -75,47 +149,28 @@ impl Default for TemplateForm {
     /// A new template's form: one empty row of each kind.
     fn default() -> TemplateForm {
         TemplateForm {
-            lines: vec![LineRow::new()],
-            customs: vec![CustomRow::new()],
+            rows: KINDS.map(|kind| vec![Row::new(&kind)]),
             coupon: String::new(),
             switches: vec![false; SWITCHES.len()],
         }
     }
 }
 
-impl LineRow {
-    pub fn new() -> LineRow {
-        LineRow {
-            app_id: STORES_APP.into(),
-            ..LineRow::default()
+impl Row {
+    fn new(kind: &Kind) -> Row {
+        Row {
+            values: kind.specs.iter().map(|s| s.default.to_string()).collect(),
+            rest: String::new(),
         }
     }
 
-    fn is_blank(&self) -> bool {
-        [
-            &self.item_id,
-            &self.quantity,
-            &self.name,
-            &self.price,
-            &self.rest,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
-    }
-}
-
-impl CustomRow {
-    pub fn new() -> CustomRow {
-        CustomRow {
-            item_type: "PHYSICAL".into(),
-            ..CustomRow::default()
-        }
-    }
-
-    fn is_blank(&self) -> bool {
-        [&self.name, &self.quantity, &self.price, &self.rest]
-            .iter()
-            .all(|s| s.trim().is_empty())
+    fn is_blank(&self, kind: &Kind) -> bool {
+        self.rest.trim().is_empty()
+            && kind
+                .specs
+                .iter()
+                .zip(&self.values)
+                .all(|(spec, v)| v.trim().is_empty() || v == spec.default)
     }
 }
 
@@ -168,18 +223,13 @@ fn as_text(v: &Value) -> String {
     }
 }
 
-/// A typed quantity: a number when it is one; else the text as typed, so the
-/// validator says what is wrong with it.
-fn quantity(s: &str) -> Option<Value> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
+/// A typed value for `spec`: a quantity is a number when it reads as one,
+/// else the text as typed, so the validator says what is wrong with it.
+fn typed(spec: &Spec, s: &str) -> Value {
+    match s.parse::<i64>() {
+        Ok(n) if spec.number => Value::from(n),
+        _ => json!(s),
     }
-    Some(
-        s.parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| json!(s)),
-    )
 }
 
 fn rest_of(s: &str, path: &str) -> Result<Map<String, Value>, String> {
@@ -194,66 +244,32 @@ fn rest_of(s: &str, path: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
-fn rest_text(rest: Map<String, Value>) -> String {
-    if rest.is_empty() {
-        String::new()
-    } else {
-        Value::Object(rest).to_string()
-    }
-}
-
-const LINE_FIELDS: [&str; 5] = [
-    "catalogReference.appId",
-    "catalogReference.catalogItemId",
-    "quantity",
-    "catalogOverrideFields.productName.original",
-    "catalogOverrideFields.price",
-];
-const CUSTOM_FIELDS: [&str; 4] = [
-    "productName.original",
-    "quantity",
-    "price",
-    "itemType.preset",
-];
-
 impl TemplateForm {
-    /// The form of a stored template (its `lineItems`, `customLineItems`,
-    /// `couponCode` and `customization`).
+    /// The form of a stored template (its items, `couponCode` and `customization`).
     pub fn of(template: &Value) -> TemplateForm {
-        let rows = |key: &str| template[key].as_array().cloned().unwrap_or_default();
-        let lines = rows("lineItems")
-            .into_iter()
-            .map(|item| {
-                let mut m = item.as_object().cloned().unwrap_or_default();
-                let mut f = LINE_FIELDS.map(|p| as_text(&take(&mut m, p)));
-                LineRow {
-                    app_id: std::mem::take(&mut f[0]),
-                    item_id: std::mem::take(&mut f[1]),
-                    quantity: std::mem::take(&mut f[2]),
-                    name: std::mem::take(&mut f[3]),
-                    price: std::mem::take(&mut f[4]),
-                    rest: rest_text(m),
-                }
-            })
-            .collect();
-        let customs = rows("customLineItems")
-            .into_iter()
-            .map(|item| {
-                let mut m = item.as_object().cloned().unwrap_or_default();
-                let mut f = CUSTOM_FIELDS.map(|p| as_text(&take(&mut m, p)));
-                CustomRow {
-                    name: std::mem::take(&mut f[0]),
-                    quantity: std::mem::take(&mut f[1]),
-                    price: std::mem::take(&mut f[2]),
-                    item_type: std::mem::take(&mut f[3]),
-                    rest: rest_text(m),
-                }
-            })
-            .collect();
+        let rows = KINDS.map(|kind| {
+            let items = template[kind.list].as_array().cloned().unwrap_or_default();
+            items
+                .into_iter()
+                .map(|item| {
+                    let mut m = item.as_object().cloned().unwrap_or_default();
+                    let values = kind
+                        .specs
+                        .iter()
+                        .map(|s| as_text(&take(&mut m, s.path)))
+                        .collect();
+                    let rest = if m.is_empty() {
+                        String::new()
+                    } else {
+                        Value::Object(m).to_string()
+                    };
+                    Row { values, rest }
+                })
+                .collect()
+        });
         let customization = &template["customization"];
         TemplateForm {
-            lines,
-            customs,
+            rows,
             coupon: as_text(&template["couponCode"]),
             switches: SWITCHES
                 .iter()
@@ -264,11 +280,9 @@ impl TemplateForm {
 
     /// The form as posted: inputs named by path, rows by index.
     pub fn from_fields(fields: &[(String, String)]) -> TemplateForm {
-        let mut lines: BTreeMap<usize, LineRow> = BTreeMap::new();
-        let mut customs: BTreeMap<usize, CustomRow> = BTreeMap::new();
+        let mut rows: [BTreeMap<usize, Row>; 2] = Default::default();
         let mut form = TemplateForm {
-            lines: Vec::new(),
-            customs: Vec::new(),
+            rows: Default::default(),
             coupon: String::new(),
             switches: vec![false; SWITCHES.len()],
         };
@@ -279,33 +293,23 @@ impl TemplateForm {
                 if let Some(i) = SWITCHES.iter().position(|(p, _)| *p == path) {
                     form.switches[i] = value == "true";
                 }
-            } else if let Some((i, field)) = row_field(name, "lineItems") {
-                let row = lines.entry(i).or_default();
-                let slot = match field {
-                    "catalogReference.appId" => &mut row.app_id,
-                    "catalogReference.catalogItemId" => &mut row.item_id,
-                    "quantity" => &mut row.quantity,
-                    "catalogOverrideFields.productName.original" => &mut row.name,
-                    "catalogOverrideFields.price" => &mut row.price,
-                    "_rest" => &mut row.rest,
-                    _ => continue,
+            }
+            for (k, kind) in KINDS.iter().enumerate() {
+                let Some((i, field)) = row_field(name, kind.list) else {
+                    continue;
                 };
-                *slot = value.clone();
-            } else if let Some((i, field)) = row_field(name, "customLineItems") {
-                let row = customs.entry(i).or_default();
-                let slot = match field {
-                    "productName.original" => &mut row.name,
-                    "quantity" => &mut row.quantity,
-                    "price" => &mut row.price,
-                    "itemType.preset" => &mut row.item_type,
-                    "_rest" => &mut row.rest,
-                    _ => continue,
-                };
-                *slot = value.clone();
+                let row = rows[k].entry(i).or_insert_with(|| Row {
+                    values: vec![String::new(); kind.specs.len()],
+                    rest: String::new(),
+                });
+                if field == "_rest" {
+                    row.rest = value.clone();
+                } else if let Some(at) = kind.specs.iter().position(|s| s.path == field) {
+                    row.values[at] = value.clone();
+                }
             }
         }
-        form.lines = lines.into_values().collect();
-        form.customs = customs.into_values().collect();
+        form.rows = rows.map(|r| r.into_values().collect());
         form
     }
 
@@ -313,44 +317,19 @@ impl TemplateForm {
     /// hidden rest is not JSON is an error.
     pub fn to_json(&self) -> Result<Value, String> {
         let mut template = Map::new();
-        let mut lines = Vec::new();
-        for (i, row) in self.lines.iter().filter(|r| !r.is_blank()).enumerate() {
-            let mut m = rest_of(&row.rest, &format!("lineItems[{i}]"))?;
-            for (path, value) in LINE_FIELDS.iter().zip([&row.app_id, &row.item_id]) {
-                if !value.trim().is_empty() {
-                    put(&mut m, path, json!(value.trim()));
+        for (kind, rows) in KINDS.iter().zip(&self.rows) {
+            let mut items = Vec::new();
+            for (i, row) in rows.iter().filter(|r| !r.is_blank(kind)).enumerate() {
+                let mut m = rest_of(&row.rest, &format!("{}[{i}]", kind.list))?;
+                for (spec, value) in kind.specs.iter().zip(&row.values) {
+                    if !value.trim().is_empty() {
+                        put(&mut m, spec.path, typed(spec, value.trim()));
+                    }
                 }
+                items.push(Value::Object(m));
             }
-            if let Some(q) = quantity(&row.quantity) {
-                put(&mut m, "quantity", q);
-            }
-            if !row.name.trim().is_empty() {
-                put(&mut m, LINE_FIELDS[3], json!(row.name.trim()));
-            }
-            if !row.price.trim().is_empty() {
-                put(&mut m, LINE_FIELDS[4], json!(row.price.trim()));
-            }
-            lines.push(Value::Object(m));
+            template.insert(kind.list.into(), Value::Array(items));
         }
-        let mut customs = Vec::new();
-        for (i, row) in self.customs.iter().filter(|r| !r.is_blank()).enumerate() {
-            let mut m = rest_of(&row.rest, &format!("customLineItems[{i}]"))?;
-            if !row.name.trim().is_empty() {
-                put(&mut m, CUSTOM_FIELDS[0], json!(row.name.trim()));
-            }
-            if let Some(q) = quantity(&row.quantity) {
-                put(&mut m, "quantity", q);
-            }
-            if !row.price.trim().is_empty() {
-                put(&mut m, "price", json!(row.price.trim()));
-            }
-            if !row.item_type.trim().is_empty() {
-                put(&mut m, CUSTOM_FIELDS[3], json!(row.item_type.trim()));
-            }
-            customs.push(Value::Object(m));
-        }
-        template.insert("lineItems".into(), Value::Array(lines));
-        template.insert("customLineItems".into(), Value::Array(customs));
         if !self.coupon.trim().is_empty() {
             template.insert("couponCode".into(), json!(self.coupon.trim()));
         }
@@ -365,29 +344,25 @@ impl TemplateForm {
     /// Applies a row button (`add-line`, `remove-custom-2`…); false if `op`
     /// is none of them.
     pub fn apply_op(&mut self, op: &str) -> bool {
-        match op {
-            "add-line" => self.lines.push(LineRow::new()),
-            "add-custom" => self.customs.push(CustomRow::new()),
-            _ => {
-                if let Some(i) = index_after(op, "remove-line-") {
-                    if i < self.lines.len() {
-                        self.lines.remove(i);
-                    }
-                } else if let Some(i) = index_after(op, "remove-custom-") {
-                    if i < self.customs.len() {
-                        self.customs.remove(i);
-                    }
-                } else {
-                    return false;
+        for (kind, rows) in KINDS.iter().zip(&mut self.rows) {
+            if op.strip_prefix("add-") == Some(kind.op) {
+                rows.push(Row::new(kind));
+                return true;
+            }
+            let remove = op
+                .strip_prefix("remove-")
+                .and_then(|rest| rest.strip_prefix(kind.op))
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|i| i.parse::<usize>().ok());
+            if let Some(i) = remove {
+                if i < rows.len() {
+                    rows.remove(i);
                 }
+                return true;
             }
         }
-        true
+        false
     }
-}
-
-fn index_after(s: &str, prefix: &str) -> Option<usize> {
-    s.strip_prefix(prefix)?.parse().ok()
 }
 
 /// `("lineItems[3].quantity", "lineItems")` → `(3, "quantity")`.
@@ -455,7 +430,7 @@ pub struct Input {
     pub placeholder: &'static str,
 }
 
-/// One row of line items as a page draws it.
+/// One row as a page draws it.
 pub struct RowView {
     pub legend: String,
     pub inputs: Vec<Input>,
@@ -463,6 +438,15 @@ pub struct RowView {
     pub rest: String,
     /// The op of its Remove button.
     pub remove: String,
+}
+
+/// The rows of one kind, with their Add button.
+pub struct Section {
+    pub title: &'static str,
+    pub hint: &'static str,
+    pub rows: Vec<RowView>,
+    pub add: String,
+    pub add_label: String,
 }
 
 pub struct Switch {
@@ -474,8 +458,7 @@ pub struct Switch {
 
 /// The whole form, as a page draws it.
 pub struct FormView {
-    pub lines: Vec<RowView>,
-    pub customs: Vec<RowView>,
+    pub sections: Vec<Section>,
     pub coupon: Input,
     pub switches: Vec<Switch>,
 }
@@ -489,13 +472,7 @@ fn element_id(name: &str) -> String {
         .to_string()
 }
 
-fn input(
-    label: &'static str,
-    name: String,
-    value: &str,
-    errors: &Errors,
-    placeholder: &'static str,
-) -> Input {
+fn input(label: &'static str, name: String, value: &str, errors: &Errors) -> Input {
     Input {
         label,
         id: element_id(&name),
@@ -503,80 +480,62 @@ fn input(
         value: value.to_string(),
         name,
         options: &[],
-        placeholder,
+        placeholder: "",
     }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl FormView {
     pub fn of(form: &TemplateForm, errors: &Errors) -> FormView {
-        let lines = form
-            .lines
+        let sections = KINDS
             .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let p = format!("lineItems[{i}]");
-                let f = |label, field: &str, value: &str, placeholder| {
-                    input(label, format!("{p}.{field}"), value, errors, placeholder)
-                };
-                RowView {
-                    legend: format!("Line item {}", i + 1),
-                    inputs: vec![
-                        f(
-                            "Catalog item id",
-                            LINE_FIELDS[1],
-                            &row.item_id,
-                            "e.g. sneaker",
-                        ),
-                        f("App id", LINE_FIELDS[0], &row.app_id, ""),
-                        f("Quantity", LINE_FIELDS[2], &row.quantity, "1"),
-                        f(
-                            "Product name",
-                            LINE_FIELDS[3],
-                            &row.name,
-                            "from the catalog",
-                        ),
-                        f("Price", LINE_FIELDS[4], &row.price, "from the catalog"),
-                    ],
-                    rest_name: format!("{p}._rest"),
-                    rest: row.rest.clone(),
-                    remove: format!("remove-line-{i}"),
-                }
-            })
-            .collect();
-        let customs = form
-            .customs
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let p = format!("customLineItems[{i}]");
-                let f = |label, field: &str, value: &str, placeholder| {
-                    input(label, format!("{p}.{field}"), value, errors, placeholder)
-                };
-                let mut item_type = f("Item type", CUSTOM_FIELDS[3], &row.item_type, "");
-                item_type.options = ITEM_TYPES;
-                RowView {
-                    legend: format!("Custom line item {}", i + 1),
-                    inputs: vec![
-                        f(
-                            "Product name",
-                            CUSTOM_FIELDS[0],
-                            &row.name,
-                            "e.g. Gift wrap",
-                        ),
-                        f("Quantity", CUSTOM_FIELDS[1], &row.quantity, "1"),
-                        f("Price", CUSTOM_FIELDS[2], &row.price, "e.g. 4.50"),
-                        item_type,
-                    ],
-                    rest_name: format!("{p}._rest"),
-                    rest: row.rest.clone(),
-                    remove: format!("remove-custom-{i}"),
-                }
+            .zip(&form.rows)
+            .map(|(kind, rows)| Section {
+                title: kind.title,
+                hint: kind.hint,
+                rows: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, row)| {
+                        let prefix = format!("{}[{i}]", kind.list);
+                        let inputs = kind
+                            .specs
+                            .iter()
+                            .zip(&row.values)
+                            .map(|(spec, value)| Input {
+                                options: spec.options,
+                                placeholder: spec.placeholder,
+                                ..input(
+                                    spec.label,
+                                    format!("{prefix}.{}", spec.path),
+                                    value,
+                                    errors,
+                                )
+                            })
+                            .collect();
+                        RowView {
+                            legend: format!("{} {}", capitalized(kind.noun), i + 1),
+                            inputs,
+                            rest_name: format!("{prefix}._rest"),
+                            rest: row.rest.clone(),
+                            remove: format!("remove-{}-{i}", kind.op),
+                        }
+                    })
+                    .collect(),
+                add: format!("add-{}", kind.op),
+                add_label: format!("Add {}", kind.noun),
             })
             .collect();
         FormView {
-            lines,
-            customs,
-            coupon: input("Coupon code", "couponCode".into(), &form.coupon, errors, ""),
+            sections,
+            coupon: input("Coupon code", "couponCode".into(), &form.coupon, errors),
             switches: SWITCHES
                 .iter()
                 .zip(&form.switches)
@@ -643,11 +602,11 @@ mod tests {
                               "webClient": {"disabledContinueShoppingButton": true, "disabledPolicyAgreementCheckbox": false}},
         });
         let form = TemplateForm::of(&template);
-        assert!(form.lines[0].rest.contains("options"));
+        assert!(form.rows[0][0].rest.contains("options"));
         assert_eq!(form.switches, [false, true, false, true, false]);
         let mut posted = Vec::new();
         let view = FormView::of(&form, &Errors::default());
-        for row in view.lines.iter().chain(&view.customs) {
+        for row in view.sections.iter().flat_map(|s| &s.rows) {
             for input in &row.inputs {
                 posted.push((input.name.clone(), input.value.clone()));
             }
@@ -664,9 +623,9 @@ mod tests {
     #[test]
     fn rows_are_added_and_removed() {
         let mut form = TemplateForm::default();
-        assert!(form.apply_op("add-line") && form.lines.len() == 2);
-        assert!(form.apply_op("remove-line-0") && form.lines.len() == 1);
-        assert!(form.apply_op("remove-custom-0") && form.customs.is_empty());
+        assert!(form.apply_op("add-line") && form.rows[0].len() == 2);
+        assert!(form.apply_op("remove-line-0") && form.rows[0].len() == 1);
+        assert!(form.apply_op("remove-custom-0") && form.rows[1].is_empty());
         assert!(!form.apply_op("save"));
     }
 

@@ -92,6 +92,21 @@ async fn post(app: &TestApp, path: &str, cookie: &str, form: &[(&str, &str)]) ->
     }
 }
 
+/// The template's status, as the API reads it.
+async fn status_of(app: &TestApp, id: &str) -> String {
+    let (_, body) = app
+        .admin(
+            Method::GET,
+            &format!("/ecom/v1/checkout-templates/{id}"),
+            None,
+        )
+        .await;
+    body["checkoutTemplate"]["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Signs in through the form; the response of the post.
 async fn sign_in(app: &TestApp, key: &str) -> Response {
     let form = get(app, "/_emulator/ui/sign-in", None).await;
@@ -212,14 +227,7 @@ on_both_engines!(
             assert!(refused.body.contains("CSRF token"));
         }
         assert_eq!(app.count(Table::Events).await, events);
-        let (_, body) = app
-            .admin(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{id}"),
-                None,
-            )
-            .await;
-        assert_eq!(body["checkoutTemplate"]["status"], "ACTIVE");
+        assert_eq!(status_of(&app, &id).await, "ACTIVE");
 
         let done = post(
             &app,
@@ -229,14 +237,7 @@ on_both_engines!(
         )
         .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER);
-        let (_, body) = app
-            .admin(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{id}"),
-                None,
-            )
-            .await;
-        assert_eq!(body["checkoutTemplate"]["status"], "INACTIVE");
+        assert_eq!(status_of(&app, &id).await, "INACTIVE");
         // The same `updated` event an API update writes.
         assert_eq!(app.count(Table::Events).await, events + 1);
         let delete = post(

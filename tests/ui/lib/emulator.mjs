@@ -2,11 +2,11 @@
 // SQLite file, or a fresh PostgreSQL database), its own port, a site the
 // emulator hosts (no url), a second site for the switcher, keys, a coupon and
 // an app whose webhooks go to the given receiver.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+
+import { freshDatabase, startBinary } from '../../lib/emulator-process.mjs';
 
 export const SITE = '11111111-1111-4111-8111-111111111111';
 export const OTHER_SITE = '22222222-2222-4222-8222-222222222222';
@@ -47,39 +47,17 @@ poll_interval_ms = 50
 `;
 }
 
-function freshDatabase(engine, dir) {
-  if (engine !== 'postgres') {
-    return { url: `sqlite://${join(dir, 'emulator.db')}`, drop() {} };
-  }
-  const admin = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `ct_ui_${randomUUID().replaceAll('-', '')}`;
-  execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`]);
-  return {
-    url: admin.replace(/\/[^/]*$/, `/${name}`),
-    drop: () => execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
-  };
-}
-
 /** Starts the emulator on 127.0.0.1:0; resolves with its ready-file facts once it is serving. */
 export async function startEmulator({ bin, engine, webhookUrl }) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-ui-'));
   writeFileSync(join(dir, 'config.toml'), config(webhookUrl));
-  const db = freshDatabase(engine, dir);
-  const ready = join(dir, 'ready.json');
-  const child = spawn(
+  const db = freshDatabase(engine, dir, 'ct_ui');
+  const emulator = await startBinary(
     bin,
-    ['--config', join(dir, 'config.toml'), '--database-url', db.url, '--listen', '127.0.0.1:0', '--ready-file', ready],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
+    ['--config', join(dir, 'config.toml'), '--database-url', db.url, '--listen', '127.0.0.1:0'],
+    dir,
   );
-  let exited = null;
-  child.once('exit', (code) => { exited = code; });
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(ready)) {
-    if (exited !== null) throw new Error(`the emulator exited with ${exited} before it was ready`);
-    if (Date.now() > deadline) throw new Error('the emulator wrote no ready file within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const facts = JSON.parse(readFileSync(ready, 'utf8'));
+  const { facts } = emulator;
   return {
     facts,
     base: facts.baseUrl,
@@ -95,11 +73,7 @@ export async function startEmulator({ bin, engine, webhookUrl }) {
       return JSON.parse(text);
     },
     async stop() {
-      if (exited === null) {
-        const stopped = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await stopped;
-      }
+      await emulator.stop();
       db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
