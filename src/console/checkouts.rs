@@ -1,4 +1,4 @@
-//! Checkouts in the console: a site's checkouts page by page, newest first,
+//! Checkouts in the console: a site's checkouts page by page, in id order,
 //! of one template or all; and one checkout with its lines, totals and JSON.
 
 use std::sync::Arc;
@@ -32,8 +32,8 @@ pub fn router() -> Router<Arc<AppState>> {
 struct ListQuery {
     #[serde(default)]
     template: String,
-    older: Option<String>,
-    newer: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
 #[derive(Template)]
@@ -42,8 +42,8 @@ struct ListPage {
     shell: Shell,
     template: String,
     lines: Vec<CheckoutLine>,
-    older: Option<String>,
-    newer: Option<String>,
+    next: Option<String>,
+    prev: Option<String>,
 }
 
 fn page_link(template: &str, which: &str, id: &str) -> String {
@@ -61,12 +61,12 @@ async fn list(
 ) -> Response {
     let template = query.template.trim().to_string();
     let boundary = |id: &Option<String>| id.as_deref().and_then(CheckoutId::parse);
-    let from = match (boundary(&query.older), boundary(&query.newer)) {
-        (Some(id), _) => Some(Boundary::Older(id)),
-        (None, Some(id)) => Some(Boundary::Newer(id)),
+    let from = match (boundary(&query.after), boundary(&query.before)) {
+        (Some(id), _) => Some(Boundary::After(id)),
+        (None, Some(id)) => Some(Boundary::Before(id)),
         _ => None,
     };
-    let newer = matches!(from, Some(Boundary::Newer(_)));
+    let backwards = matches!(from, Some(Boundary::Before(_)));
     let paged = from.is_some();
     let request = CheckoutPage {
         template_id: (!template.is_empty()).then(|| template.clone()),
@@ -79,22 +79,26 @@ async fn list(
     };
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
-    if newer {
+    if backwards {
         rows.reverse();
     }
-    // Older pages follow while there are more that way; newer ones once
-    // this is not the first page.
-    let (has_older, has_newer) = if newer { (true, more) } else { (more, paged) };
+    // A next page while there are more that way; a previous one once this
+    // is not the first.
+    let (has_next, has_prev) = if backwards {
+        (true, more)
+    } else {
+        (more, paged)
+    };
     let page = ListPage {
         shell: Shell::signed_in("Checkouts", "checkouts", &console),
-        older: rows
+        next: rows
             .last()
-            .filter(|_| has_older)
-            .map(|r| page_link(&template, "older", &r.id)),
-        newer: rows
+            .filter(|_| has_next)
+            .map(|r| page_link(&template, "after", &r.id)),
+        prev: rows
             .first()
-            .filter(|_| has_newer)
-            .map(|r| page_link(&template, "newer", &r.id)),
+            .filter(|_| has_prev)
+            .map(|r| page_link(&template, "before", &r.id)),
         lines: rows.iter().map(CheckoutLine::of).collect(),
         template,
     };

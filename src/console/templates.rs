@@ -25,7 +25,7 @@ use crate::store::{CheckoutPage, CheckoutRow};
 
 /// Rows per page of the list.
 const PAGE: u32 = 50;
-/// Checkouts listed on a template's page.
+/// Checkouts listed on a template's page (the first in id order).
 const RECENT_CHECKOUTS: i64 = 10;
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -100,7 +100,7 @@ fn items_of(template: &Value) -> usize {
 }
 
 /// The query the list's filters make: the API's query language, so the list
-/// is exactly what Query Checkout Templates answers.
+/// is exactly what Query Checkout Templates answers, in its default order (id).
 fn list_query(query: &ListQuery) -> Value {
     if let Some(cursor) = query.cursor.as_ref().filter(|c| !c.is_empty()) {
         return json!({"query": {"cursorPaging": {"cursor": cursor, "limit": PAGE}}});
@@ -119,7 +119,6 @@ fn list_query(query: &ListQuery) -> Value {
     };
     json!({"query": {
         "filter": filter,
-        "sort": [{"fieldName": "id", "order": "DESC"}],
         "cursorPaging": {"limit": PAGE},
     }})
 }

@@ -30,8 +30,9 @@ pub struct CheckoutRow {
     pub body: String,
 }
 
-/// Which checkouts a page shows: newest (highest id) first, of one template
-/// or all, after or before a checkout of the previous page.
+/// Which checkouts a page shows, in id order (ids are random, as Wix's, so
+/// this is no order of time), of one template or all, after or before a
+/// checkout of the page before.
 #[derive(Debug, Clone, Default)]
 pub struct CheckoutPage {
     pub template_id: Option<String>,
@@ -39,11 +40,11 @@ pub struct CheckoutPage {
     pub limit: i64,
 }
 
-/// A page boundary: the rows older than this checkout, or newer.
+/// A page boundary: the checkouts after this one, or before it.
 #[derive(Debug, Clone)]
 pub enum Boundary {
-    Older(CheckoutId),
-    Newer(CheckoutId),
+    After(CheckoutId),
+    Before(CheckoutId),
 }
 
 impl Store {
@@ -88,8 +89,9 @@ impl Store {
         .await?)
     }
 
-    /// One page of a site's checkouts, newest first; reads one more row than
-    /// `limit` so the caller knows whether there is another page that way.
+    /// One page of a site's checkouts, in id order (the page before a
+    /// boundary comes last id first); reads one more row than `limit` so the
+    /// caller knows whether there is another page that way.
     #[instrument(skip_all)]
     pub async fn list_checkouts(
         &self,
@@ -104,21 +106,15 @@ impl Store {
             params.push(template_id);
             sql.push_str(&format!(" AND template_id = ${}", params.len() + 1));
         }
-        let newer = matches!(page.from, Some(Boundary::Newer(_)));
-        match &page.from {
-            Some(Boundary::Older(id)) => {
-                params.push(id.as_str());
-                sql.push_str(&format!(" AND id < ${}", params.len() + 1));
-            }
-            Some(Boundary::Newer(id)) => {
-                params.push(id.as_str());
-                sql.push_str(&format!(" AND id > ${}", params.len() + 1));
-            }
-            None => {}
+        let backwards = matches!(page.from, Some(Boundary::Before(_)));
+        if let Some(Boundary::After(id) | Boundary::Before(id)) = &page.from {
+            params.push(id.as_str());
+            let op = if backwards { "<" } else { ">" };
+            sql.push_str(&format!(" AND id {op} ${}", params.len() + 1));
         }
         sql.push_str(&format!(
             " ORDER BY id {} LIMIT {}",
-            if newer { "ASC" } else { "DESC" },
+            if backwards { "DESC" } else { "ASC" },
             page.limit.clamp(1, 1000) + 1
         ));
         let mut query = sqlx::query(&sql).bind(site_id);
