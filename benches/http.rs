@@ -8,7 +8,8 @@
 //! `cargo bench --bench http` — needs wrk and pgbench (bench/run installs
 //! them). BENCH_ENGINES=sqlite|postgres picks one engine; BENCH_SECONDS sets
 //! each wrk run's length (default 5); BENCH_PARTS picks parts (default
-//! "endpoints,prism,scaling,filters,memory,pgbench").
+//! "endpoints,prism,scaling,filters,memory,pgbench"; "console" times the
+//! console's pages with 10,000 templates).
 
 mod common;
 
@@ -556,6 +557,190 @@ async fn memory(engine: Engine, dir: &Path, report: &mut String) {
     db.drop_it().await;
 }
 
+/// The console's pages with 10,000 templates on the site, one of them with
+/// 1,000 checkouts and a delivery log of over 11,000 (undelivered: no
+/// dispatcher runs): each page's latency over HTTP, sequential, p50 and p99.
+/// Every page is a keyset page or an index range, so none should approach 50 ms.
+async fn console(engine: Engine, dir: &Path, report: &mut String) {
+    use futures::StreamExt as _;
+    const TEMPLATES: usize = 10_000;
+    const BUSY_CLICKS: usize = 1_000;
+    const RUNS: usize = 50;
+    let db = Database::fresh(engine, dir).await;
+    let cfg = write_config(
+        dir,
+        Some("http://127.0.0.1:9/hooks"),
+        "[limits]\nmax_connections = 32\n",
+    );
+    let server = start(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--no-dispatcher",
+        ],
+        &db.url,
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = server.base.clone();
+    let ids = bulk_create(&client, &base, TEMPLATES, &template_with(3)).await;
+    let busy = ids[TEMPLATES / 2].clone();
+    let click = format!(
+        "{base}/ecom/v1/checkout-templates/{busy}/create-and-redirect-to-checkout?siteId={SITE}"
+    );
+    let checkouts: Vec<String> = futures::stream::iter(0..BUSY_CLICKS)
+        .map(|_| {
+            let (client, click) = (&client, &click);
+            async move {
+                let resp = client.get(click).send().await.unwrap();
+                assert_eq!(resp.status(), 302);
+                resp.headers()["location"].to_str().unwrap().to_string()
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    db.settle().await;
+
+    // Sign in through the form, as a person does.
+    let form = client
+        .get(format!("{base}/_emulator/ui/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    let token = first_cookie(&form);
+    let csrf = token.split_once('=').unwrap().1.to_string();
+    let signed_in = client
+        .post(format!("{base}/_emulator/ui/sign-in"))
+        .header("cookie", &token)
+        .form(&[("csrf", csrf.as_str()), ("api_key", KEY)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303, "signed in");
+    let session = first_cookie(&signed_in);
+    let page = |path: String| {
+        let (client, base, session) = (client.clone(), base.clone(), session.clone());
+        async move {
+            let started = Instant::now();
+            let resp = client
+                .get(format!("{base}{path}"))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{path}");
+            let html = resp.text().await.unwrap();
+            (started.elapsed().as_secs_f64() * 1000.0, html)
+        }
+    };
+    // The 100th page of the list, reached by its cursors as a person paging would.
+    let mut deep = "/_emulator/ui/templates".to_string();
+    for _ in 0..100 {
+        let (_, html) = page(deep.clone()).await;
+        let at = html
+            .find("rel=\"next\"")
+            .map(|end| html[..end].rfind("href=\"").unwrap() + 6);
+        let Some(at) = at else { break };
+        deep = html[at..].split('"').next().unwrap().replace("&#38;", "&");
+    }
+    let checkout = checkouts[0]
+        .split_once("/checkout?")
+        .map(|(_, q)| q.to_string())
+        .unwrap();
+    let checkout_id = last_guid(&checkouts[0]);
+    let prefix = &busy[..10];
+    let pages = [
+        (
+            "templates, first page",
+            "/_emulator/ui/templates".to_string(),
+        ),
+        ("templates, 100th page", deep),
+        (
+            "templates, INACTIVE (none)",
+            "/_emulator/ui/templates?status=INACTIVE".to_string(),
+        ),
+        (
+            "templates, id prefix",
+            format!("/_emulator/ui/templates?q={prefix}"),
+        ),
+        (
+            "template with 1,000 checkouts",
+            format!("/_emulator/ui/templates/{busy}"),
+        ),
+        ("edit form", format!("/_emulator/ui/templates/{busy}/edit")),
+        (
+            "new template form",
+            "/_emulator/ui/templates/new".to_string(),
+        ),
+        (
+            "checkouts, first page",
+            "/_emulator/ui/checkouts".to_string(),
+        ),
+        (
+            "checkouts of one template",
+            format!("/_emulator/ui/checkouts?template={busy}"),
+        ),
+        ("checkout", format!("/_emulator/ui/checkouts/{checkout_id}")),
+        ("webhook log", "/_emulator/ui/webhooks".to_string()),
+        (
+            "webhook log, one entity",
+            format!("/_emulator/ui/webhooks?entity={busy}"),
+        ),
+        (
+            "hosted checkout page",
+            format!("/_emulator/sites/{SITE}/checkout?{checkout}"),
+        ),
+    ];
+    writeln!(
+        report,
+        "\n### {} — console pages with {TEMPLATES} templates ({RUNS} sequential requests each, ms over HTTP)\n\n\
+         | page | p50 | p99 | max |\n|---|---|---|---|",
+        engine.name()
+    )
+    .unwrap();
+    for (name, path) in pages {
+        let _ = page(path.clone()).await;
+        let mut times = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            times.push(page(path.clone()).await.0);
+        }
+        times.sort_by(f64::total_cmp);
+        writeln!(
+            report,
+            "| {name} | {:.1} | {:.1} | {:.1} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            times[RUNS - 1]
+        )
+        .unwrap();
+    }
+    server.stop();
+    db.drop_it().await;
+}
+
+/// `name=value` of the first cookie a response sets.
+fn first_cookie(response: &reqwest::Response) -> String {
+    let set = response.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+/// The last GUID in `s`, however the URL around it is encoded.
+fn last_guid(s: &str) -> String {
+    let is_guid = |w: &[u8]| {
+        w.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+    };
+    let window = s.as_bytes().windows(36).rev().find(|w| is_guid(w));
+    String::from_utf8_lossy(window.expect("a GUID")).into_owned()
+}
+
 /// The largest filters the query accepts: what one costs as its size grows
 /// (it should grow linearly), and a plain get's latency while eight of the
 /// largest run at once (readers must not be starved).
@@ -869,6 +1054,13 @@ async fn main() {
     if part("memory") {
         for engine in Engine::selected() {
             memory(engine, &dir, &mut report).await;
+            print!("{report}");
+            report.clear();
+        }
+    }
+    if part("console") {
+        for engine in Engine::selected() {
+            console(engine, &dir, &mut report).await;
             print!("{report}");
             report.clear();
         }

@@ -98,7 +98,9 @@ impl FileConfig {
             if !crate::validate::is_guid(&site.id) {
                 bail!("site id {:?} is not a GUID", site.id);
             }
-            if !(site.url.starts_with("http://") || site.url.starts_with("https://")) {
+            // No URL: the emulator hosts the site.
+            let hosted = site.url.is_empty();
+            if !(hosted || site.url.starts_with("http://") || site.url.starts_with("https://")) {
                 bail!(
                     "site {} url {:?} must start with http:// or https://",
                     site.id,

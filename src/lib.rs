@@ -13,6 +13,7 @@ pub mod model;
 pub mod query;
 pub mod service;
 pub mod serving;
+pub mod sessions;
 pub mod site;
 pub mod startup;
 pub mod state;

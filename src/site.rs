@@ -6,7 +6,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Site {
     pub id: String,
-    /// Where the site's pages live; checkout URLs are built on it.
+    /// Where the site's pages live; checkout URLs are built on it. Left out
+    /// of the configuration, the emulator hosts the site and its checkout page.
+    #[serde(default)]
     pub url: String,
     #[serde(default = "default_currency")]
     pub currency: String,

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::limits::Limits;
 use crate::model::pricing::Pricing;
 use crate::query::cursor::CursorKey;
+use crate::sessions::Sessions;
 use crate::store::Store;
 use crate::webhooks::{AppSigner, DispatchSettings};
 
@@ -26,4 +27,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The one clock every time stamp is read from.
     pub clock: Clock,
+    /// The base URL the emulator is reached at (share links are built on it).
+    pub public_url: String,
+    /// Who is signed in to the console.
+    pub sessions: Sessions,
 }

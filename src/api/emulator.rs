@@ -115,6 +115,7 @@ async fn deliveries(
         event_id: text("eventId")?,
         entity_id: text("entityId")?,
         slug,
+        before: None,
         limit,
     };
     let deliveries = state.store.list_deliveries(&filter).await?;

@@ -29,6 +29,8 @@ pub struct Welcome {
     /// The default app, when no apps are declared.
     pub app_id: Option<String>,
     pub webhook_url: Option<String>,
+    /// A one-time token that signs in to the console (see [`crate::sessions`]).
+    pub sign_in_token: Option<String>,
 }
 
 /// With no `[[sites]]`, a default site; with no `[[api_keys]]`, an admin key
@@ -53,6 +55,7 @@ pub async fn provision(
             api_key,
             app_id,
             webhook_url: config.webhook_url.clone(),
+            sign_in_token: None,
         },
     })
 }
@@ -64,16 +67,23 @@ async fn sites(
     public_url: &str,
     tenancy: &mut Tenancy,
 ) -> anyhow::Result<Site> {
+    let hosted = |id: &str| format!("{}/_emulator/sites/{id}", public_url.trim_end_matches('/'));
+    let mut first = None;
     for site in &config.sites {
-        tenancy.add_site(site.clone());
+        let mut site = site.clone();
+        if site.url.is_empty() {
+            site.url = hosted(&site.id);
+        }
+        first.get_or_insert_with(|| site.clone());
+        tenancy.add_site(site);
     }
-    if let Some(first) = config.sites.first() {
-        return Ok(first.clone());
+    if let Some(first) = first {
+        return Ok(first);
     }
     let id = store
         .setting_or_insert("default_site_id", || uuid::Uuid::new_v4().to_string())
         .await?;
-    let url = format!("{}/_emulator/sites/{id}", public_url.trim_end_matches('/'));
+    let url = hosted(&id);
     let site = Site {
         id,
         url,

@@ -65,8 +65,21 @@ pub async fn state(
         cursor_key: CursorKey::new(provisioned.cursor_secret.as_bytes()),
         limits: config.limits.clone(),
         clock: Clock::system(),
+        public_url: public_url.trim_end_matches('/').to_string(),
+        sessions: Default::default(),
     };
-    Ok((state, provisioned.welcome))
+    let mut welcome = provisioned.welcome;
+    // The banner's one-click console link signs in with the key it made up,
+    // else with the first admin key declared.
+    let console_key = welcome.api_key.clone().or_else(|| {
+        config
+            .api_keys
+            .iter()
+            .find(|k| k.role == crate::auth::Role::Admin)
+            .map(|k| k.key.clone())
+    });
+    welcome.sign_in_token = console_key.map(|key| state.sessions.sign_in_link(&key));
+    Ok((state, welcome))
 }
 
 /// Where and how to serve.

@@ -45,6 +45,11 @@ pub struct Facts {
     /// The SQLite file, as an absolute path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database_file: Option<String>,
+    /// The console's address.
+    pub console_url: String,
+    /// Opens the console signed in, once (a one-time token in the URL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_sign_in_url: Option<String>,
 }
 
 impl Facts {
@@ -83,6 +88,10 @@ impl Facts {
             webhook_url: welcome.webhook_url,
             database: redact(database_url),
             database_file: super::sqlite_file(database_url).map(|file| absolute(&file)),
+            console_url: format!("{public_url}/_emulator/ui/"),
+            console_sign_in_url: welcome
+                .sign_in_token
+                .map(|token| format!("{public_url}/_emulator/ui/sign-in?token={token}")),
         }
     }
 
@@ -130,6 +139,10 @@ impl Facts {
                     .as_deref()
                     .unwrap_or("not sent: no --webhook-url given")
             ));
+        }
+        match &self.console_sign_in_url {
+            Some(link) => banner.push_str(&format!("  console    {link}   (signs in once)\n")),
+            None => banner.push_str(&format!("  console    {}\n", self.console_url)),
         }
         let mut export = format!(
             "B={} SITE={}",

@@ -17,6 +17,8 @@ pub struct LogFilter {
     pub event_id: Option<String>,
     pub entity_id: Option<String>,
     pub slug: Option<Slug>,
+    /// Only deliveries older than this one (a page boundary).
+    pub before: Option<i64>,
     pub limit: i64,
 }
 
@@ -70,6 +72,9 @@ impl Store {
                 params.push(v);
                 wanted.push_str(&format!(" AND {column} = ${}", params.len()));
             }
+        }
+        if let Some(before) = filter.before {
+            wanted.push_str(&format!(" AND d.id < {before}"));
         }
         wanted.push_str(&format!(
             " ORDER BY d.id DESC LIMIT {}",

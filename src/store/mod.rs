@@ -2,6 +2,7 @@
 //! where the engines differ (row locks, how writers are pooled) the [`Dialect`] says.
 
 mod app_keys;
+mod browse;
 mod checkouts;
 mod clicks;
 mod counts;
@@ -17,6 +18,7 @@ mod settings;
 mod template_cache;
 mod templates;
 
+pub use browse::{Boundary, CheckoutPage, CheckoutRow, TemplateFacts};
 pub use checkouts::{CheckoutBodies, FromTemplate};
 pub use counts::Table;
 pub use deliveries::{After, Attempt, Claimed, Claimer, DeliveryState, EventRow};

@@ -83,6 +83,8 @@ pub const FAST_RESENDS: &str =
 
 pub struct TestApp {
     pub base: String,
+    /// The start-up facts (the banner's, and the ready file's).
+    pub facts: checkout_templates::startup::Facts,
     pub client: reqwest::Client,
     pub store: Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -179,6 +181,7 @@ impl TestApp {
         .await
         .expect("the emulator starts");
         let base = server.facts.base_url.clone();
+        let facts = server.facts.clone();
         let store = server.state.store.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -195,6 +198,7 @@ impl TestApp {
             .unwrap();
         TestApp {
             base,
+            facts,
             client,
             store,
             shutdown: Some(tx),

@@ -7,6 +7,7 @@ mod binary;
 mod bounds;
 mod checkouts;
 mod clicks;
+mod console;
 mod contract;
 mod crash;
 mod edges;

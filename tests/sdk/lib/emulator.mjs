@@ -1,11 +1,11 @@
 // Starts the emulator binary for one test file: its own database (a fresh
 // SQLite file or PostgreSQL database), an HTTPS listener with the suite's CA,
 // and a known set of sites, keys, an app, a catalog item and a coupon.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+
+import { freshDatabase, startBinary } from '../../lib/emulator-process.mjs';
 
 export const SITE = '11111111-1111-4111-8111-111111111111';
 export const OTHER_SITE = '22222222-2222-4222-8222-222222222222';
@@ -64,27 +64,13 @@ poll_interval_ms = 50
 `;
 }
 
-function freshDatabase(dir) {
-  if (process.env.CT_ENGINE !== 'postgres') {
-    return { url: `sqlite://${join(dir, 'emulator.db')}`, drop() {} };
-  }
-  const admin = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `ct_sdk_${randomUUID().replaceAll('-', '')}`;
-  execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`]);
-  return {
-    url: admin.replace(/\/[^/]*$/, `/${name}`),
-    drop: () => execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
-  };
-}
-
 /** Starts the emulator; resolves once it wrote its start-up facts to its ready file. */
 export async function startEmulator({ webhookUrl } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-sdk-'));
   writeFileSync(join(dir, 'config.toml'), config(webhookUrl));
-  const db = freshDatabase(dir);
+  const db = freshDatabase(process.env.CT_ENGINE, dir, 'ct_sdk');
   const tls = process.env.CT_TLS_DIR;
-  const ready = join(dir, 'ready.json');
-  const child = spawn(
+  const emulator = await startBinary(
     process.env.CT_BIN,
     [
       '--config', join(dir, 'config.toml'),
@@ -93,29 +79,15 @@ export async function startEmulator({ webhookUrl } = {}) {
       '--tls-listen', '127.0.0.1:0',
       '--tls-cert', join(tls, 'cert.pem'),
       '--tls-key', join(tls, 'key.pem'),
-      '--ready-file', ready,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
+    dir,
   );
-  let exited = null;
-  child.once('exit', (code) => { exited = code; });
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(ready)) {
-    if (exited !== null) throw new Error(`the emulator exited with ${exited} before it was ready`);
-    if (Date.now() > deadline) throw new Error('the emulator wrote no ready file within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const facts = JSON.parse(readFileSync(ready, 'utf8'));
-  const banner = { http: facts.baseUrl, apiBaseUrl: facts.sdkHost };
+  const banner = { http: emulator.facts.baseUrl, apiBaseUrl: emulator.facts.sdkHost };
   return {
     apiBaseUrl: banner.apiBaseUrl,
     http: banner.http,
     async stop() {
-      if (exited === null) {
-        const stopped = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await stopped;
-      }
+      await emulator.stop();
       db.drop();
       rmSync(dir, { recursive: true, force: true });
     },

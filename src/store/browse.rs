@@ -1,0 +1,153 @@
+//! What the console lists beside the API's own reads: when templates changed
+//! and how many checkouts each made, and checkouts page by page. Every read
+//! is a few index lookups (`checkouts_by_template`, the primary keys), never a
+//! scan of a site's rows, so a page costs the same with 10 or 10,000 of them.
+
+use sqlx::Row as _;
+use tracing::instrument;
+
+use super::Store;
+use crate::error::Result;
+use crate::model::ids::CheckoutId;
+
+/// A template's facts the console shows beside its JSON.
+#[derive(Debug, Clone)]
+pub struct TemplateFacts {
+    pub id: String,
+    /// Microseconds.
+    pub updated_at: i64,
+    /// Checkouts made from it.
+    pub checkouts: i64,
+}
+
+/// A stored checkout: `body` is its JSON.
+#[derive(Debug, Clone)]
+pub struct CheckoutRow {
+    pub id: String,
+    pub template_id: String,
+    /// Microseconds.
+    pub created_at: i64,
+    pub body: String,
+}
+
+/// Which checkouts a page shows, in id order (ids are random, as Wix's, so
+/// this is no order of time), of one template or all, after or before a
+/// checkout of the page before.
+#[derive(Debug, Clone, Default)]
+pub struct CheckoutPage {
+    pub template_id: Option<String>,
+    pub from: Option<Boundary>,
+    pub limit: i64,
+}
+
+/// A page boundary: the checkouts after this one, or before it.
+#[derive(Debug, Clone)]
+pub enum Boundary {
+    After(CheckoutId),
+    Before(CheckoutId),
+}
+
+impl Store {
+    /// The facts of each of `ids` that the site has (others are left out).
+    #[instrument(skip_all, fields(count = ids.len()))]
+    pub async fn template_facts(&self, site_id: &str, ids: &[&str]) -> Result<Vec<TemplateFacts>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT t.id, t.updated_at, \
+                    (SELECT COUNT(*) FROM checkouts c WHERE c.site_id = t.site_id AND c.template_id = t.id) \
+             FROM checkout_templates t WHERE t.site_id = $1 AND t.id IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(site_id);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&mut *self.read.acquire().await?).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TemplateFacts {
+                    id: r.try_get(0)?,
+                    updated_at: r.try_get(1)?,
+                    checkouts: r.try_get(2)?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many checkouts were made from a template (deleted or not).
+    #[instrument(skip_all)]
+    pub async fn count_checkouts(&self, site_id: &str, template_id: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM checkouts WHERE site_id = $1 AND template_id = $2",
+        )
+        .bind(site_id)
+        .bind(template_id)
+        .fetch_one(&mut *self.read.acquire().await?)
+        .await?)
+    }
+
+    /// One page of a site's checkouts, in id order (the page before a
+    /// boundary comes last id first); reads one more row than `limit` so the
+    /// caller knows whether there is another page that way.
+    #[instrument(skip_all)]
+    pub async fn list_checkouts(
+        &self,
+        site_id: &str,
+        page: &CheckoutPage,
+    ) -> Result<Vec<CheckoutRow>> {
+        let mut sql = String::from(
+            "SELECT id, template_id, created_at, body FROM checkouts WHERE site_id = $1",
+        );
+        let mut params: Vec<&str> = Vec::new();
+        if let Some(template_id) = &page.template_id {
+            params.push(template_id);
+            sql.push_str(&format!(" AND template_id = ${}", params.len() + 1));
+        }
+        let backwards = matches!(page.from, Some(Boundary::Before(_)));
+        if let Some(Boundary::After(id) | Boundary::Before(id)) = &page.from {
+            params.push(id.as_str());
+            let op = if backwards { "<" } else { ">" };
+            sql.push_str(&format!(" AND id {op} ${}", params.len() + 1));
+        }
+        sql.push_str(&format!(
+            " ORDER BY id {} LIMIT {}",
+            if backwards { "DESC" } else { "ASC" },
+            page.limit.clamp(1, 1000) + 1
+        ));
+        let mut query = sqlx::query(&sql).bind(site_id);
+        for p in params {
+            query = query.bind(p);
+        }
+        let rows = query.fetch_all(&mut *self.read.acquire().await?).await?;
+        rows.iter().map(checkout_row).collect()
+    }
+
+    /// A checkout with the template it was made from.
+    #[instrument(skip_all)]
+    pub async fn get_checkout_row(
+        &self,
+        site_id: &str,
+        id: &CheckoutId,
+    ) -> Result<Option<CheckoutRow>> {
+        let row = sqlx::query(
+            "SELECT id, template_id, created_at, body FROM checkouts WHERE site_id = $1 AND id = $2",
+        )
+        .bind(site_id)
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.read.acquire().await?)
+        .await?;
+        row.as_ref().map(checkout_row).transpose()
+    }
+}
+
+fn checkout_row(r: &sqlx::any::AnyRow) -> Result<CheckoutRow> {
+    Ok(CheckoutRow {
+        id: r.try_get(0)?,
+        template_id: r.try_get(1)?,
+        created_at: r.try_get(2)?,
+        body: r.try_get(3)?,
+    })
+}
