@@ -441,18 +441,22 @@ fn type_violation(path: &str, expected: &str) -> FieldViolation {
 }
 
 fn as_integer(value: &Value) -> Option<i64> {
-    let n = match value {
+    integer_value(value).filter(|n| (i32::MIN as i64..=i32::MAX as i64).contains(n))
+}
+
+/// An integer as proto3 JSON reads one: a number with no fraction (`2` or
+/// `2.0`), or a string of digits with an optional sign and no spaces (`"2"`,
+/// `"+2"`, `"-02"`; not `" 2"`, which Wix's parser refuses too).
+pub fn integer_value(value: &Value) -> Option<i64> {
+    match value {
         Value::Number(n) => n.as_i64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
                 .map(|f| f as i64)
-        })?,
-        Value::String(s) => s.trim().parse::<i64>().ok()?,
-        _ => return None,
-    };
-    (i32::MIN as i64..=i32::MAX as i64)
-        .contains(&n)
-        .then_some(n)
+        }),
+        Value::String(s) => s.parse::<i64>().ok(),
+        _ => None,
+    }
 }
 
 /// Parses a Wix decimal string: digits with an optional fraction, no symbols or exponent.

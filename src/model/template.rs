@@ -205,9 +205,16 @@ impl Patch {
             "checkoutTemplate",
             &mut violations,
         );
-        let paths = match body.get("fieldMask") {
-            None | Some(Value::Null) => leaf_paths(&values, CHECKOUT_TEMPLATE),
+        // An empty mask is no mask, as in Wix's field-mask semantics: the
+        // fields sent are the ones that change.
+        let masked = match body.get("fieldMask") {
+            None | Some(Value::Null) => Vec::new(),
             Some(mask) => parse_field_mask(mask, &mut violations),
+        };
+        let paths = if masked.is_empty() {
+            leaf_paths(&values, CHECKOUT_TEMPLATE)
+        } else {
+            masked
         };
         if !violations.is_empty() {
             return Err(ApiError::Validation(violations));
@@ -218,6 +225,15 @@ impl Patch {
                 NO_FIELDS,
                 "the update names no field to change",
             ));
+        }
+        // Clearing `status` would leave it UNKNOWN_STATUS, which an update may not set.
+        if paths.iter().any(|p| p == &["status"]) && !values.contains_key("status") {
+            return Err(ApiError::application(
+                StatusCode::BAD_REQUEST,
+                UNKNOWN_STATUS,
+                "status must be ACTIVE or INACTIVE: a field mask naming it needs it in the body",
+            )
+            .with_data(serde_json::json!({"status": Value::Null})));
         }
         for path in &paths {
             if path[0] == "id" || !is_known_path(path) {
@@ -262,16 +278,18 @@ impl Patch {
 fn parse_field_mask(mask: &Value, violations: &mut Vec<FieldViolation>) -> Vec<Vec<String>> {
     let raw: Vec<String> = match mask {
         Value::String(s) => s.split(',').map(str::to_string).collect(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
+        Value::Array(items) => mask_strings(items, "fieldMask", violations),
         Value::Object(m) => match m.get("paths") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => mask_strings(items, "fieldMask.paths", violations),
+            Some(_) => {
+                violations.push(FieldViolation::new(
+                    "fieldMask.paths",
+                    "FORMAT",
+                    "must be an array of paths",
+                ));
+                Vec::new()
+            }
         },
         _ => {
             violations.push(FieldViolation::new(
@@ -287,6 +305,23 @@ fn parse_field_mask(mask: &Value, violations: &mut Vec<FieldViolation>) -> Vec<V
         .filter(|p| !p.is_empty())
         .map(|p| p.split('.').map(str::to_string).collect())
         .collect()
+}
+
+/// The paths of a mask given as a list; anything but a string in it is a
+/// violation, not a path silently skipped.
+fn mask_strings(items: &[Value], path: &str, violations: &mut Vec<FieldViolation>) -> Vec<String> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::String(s) => out.push(s.clone()),
+            _ => violations.push(FieldViolation::new(
+                format!("{path}[{i}]"),
+                "FORMAT",
+                "must be a path (a string)",
+            )),
+        }
+    }
+    out
 }
 
 /// The paths of every value in a patch body, descending into message fields only:
@@ -455,5 +490,52 @@ mod tests {
         assert_eq!(err.application_error()["code"], UNSUPPORTED_FIELD);
         let err = Patch::parse(id, &json!({"checkoutTemplate": {"id": id}})).unwrap_err();
         assert_eq!(err.application_error()["code"], NO_FIELDS);
+    }
+
+    #[test]
+    fn an_empty_mask_is_no_mask() {
+        let doc = stored();
+        let id = doc["id"].as_str().unwrap().to_string();
+        for mask in [
+            json!(""),
+            json!(" , checkoutTemplate."),
+            json!([]),
+            json!({}),
+            json!({"paths": []}),
+        ] {
+            let patch = Patch::parse(
+                &id,
+                &json!({"checkoutTemplate": {"couponCode": "X"}, "fieldMask": mask}),
+            )
+            .unwrap_or_else(|e| panic!("{mask}: {e}"));
+            let next = patch.apply(&doc).unwrap();
+            assert_eq!(next["couponCode"], "X", "{mask}");
+            assert_eq!(
+                next["customization"]["lockedCoupon"], true,
+                "{mask}: only what was sent changes"
+            );
+            let err =
+                Patch::parse(&id, &json!({"checkoutTemplate": {}, "fieldMask": mask})).unwrap_err();
+            assert_eq!(err.application_error()["code"], NO_FIELDS, "{mask}");
+        }
+    }
+
+    #[test]
+    fn a_mask_holds_only_paths() {
+        let id = "0e7d3f5a-3b1c-4a1e-9d1e-1b2c3d4e5f60";
+        for (mask, field) in [
+            (json!(["couponCode", 5]), "fieldMask[1]"),
+            (json!({"paths": [null]}), "fieldMask.paths[0]"),
+            (json!({"paths": "couponCode"}), "fieldMask.paths"),
+            (json!(true), "fieldMask"),
+        ] {
+            let Err(ApiError::Validation(v)) = Patch::parse(
+                id,
+                &json!({"checkoutTemplate": {"couponCode": "X"}, "fieldMask": mask}),
+            ) else {
+                panic!("{mask} is refused");
+            };
+            assert_eq!(v[0].field, field, "{mask}");
+        }
     }
 }

@@ -266,9 +266,7 @@ pub trait Row {
 fn parse_limit(value: Option<&Value>) -> Result<Option<usize>> {
     let n = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.as_i64(),
-        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-        Some(_) => None,
+        Some(v) => crate::validate::integer_value(v),
     };
     let field = "query.cursorPaging.limit";
     match n {
@@ -410,6 +408,11 @@ mod tests {
         }
         let q = json!({"cursorPaging": {"limit": "100"}});
         assert_eq!(Plan::from_request(Some(&q), "s", &key).unwrap().limit, 100);
+        // As every integer field reads one: a whole float, not a padded string.
+        let q = json!({"cursorPaging": {"limit": 7.0}});
+        assert_eq!(Plan::from_request(Some(&q), "s", &key).unwrap().limit, 7);
+        let q = json!({"cursorPaging": {"limit": " 7"}});
+        assert!(Plan::from_request(Some(&q), "s", &key).is_err());
     }
 
     #[test]

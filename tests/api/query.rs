@@ -342,3 +342,26 @@ on_both_engines!(bad_queries_are_400_never_500, |engine| async move {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 });
+
+on_both_engines!(
+    limit_reads_as_every_integer_field_does,
+    |engine| async move {
+        // proto3 JSON: a whole number spelled as a float is that integer, and a
+        // string of digits may carry a sign but no spaces.
+        let app = TestApp::spawn(engine).await;
+        seed(&app, 3).await;
+        for limit in [json!(2.0), json!("+2"), json!("02")] {
+            let (s, body) = query(&app, json!({"cursorPaging": {"limit": limit}})).await;
+            assert_eq!(s, StatusCode::OK, "{limit} -> {body}");
+            assert_eq!(ids(&body).len(), 2, "{limit}");
+        }
+        for limit in [json!(" 2"), json!("2 "), json!(2.5)] {
+            let (s, body) = query(&app, json!({"cursorPaging": {"limit": limit}})).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{limit} -> {body}");
+            assert_eq!(
+                body["details"]["validationError"]["fieldViolations"][0]["violatedRule"],
+                "FORMAT"
+            );
+        }
+    }
+);

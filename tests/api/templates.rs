@@ -505,3 +505,83 @@ on_both_engines!(bulk_create_is_all_or_nothing, |engine| async move {
     assert_eq!(app.count(Table::Templates).await, 0);
     assert_eq!(app.count(Table::Events).await, 0);
 });
+
+on_both_engines!(an_empty_field_mask_is_no_mask, |engine| async move {
+    // In Wix's field-mask semantics an empty mask is the same as none: the
+    // fields sent are the ones that change.
+    let app = TestApp::spawn(engine).await;
+    let created = app.create(simple_template()).await;
+    let path = format!(
+        "/ecom/v1/checkout-templates/{}",
+        created["id"].as_str().unwrap()
+    );
+    let masks = [
+        json!(""),
+        json!(" , "),
+        json!([]),
+        json!({}),
+        json!({"paths": []}),
+    ];
+    for (i, mask) in masks.into_iter().enumerate() {
+        let code = format!("CODE{i}");
+        let body = json!({"checkoutTemplate": {"couponCode": code}, "fieldMask": mask});
+        let (status, got) = app.admin(Method::PATCH, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{mask} -> {got}");
+        assert_eq!(got["checkoutTemplate"]["couponCode"], code.as_str());
+        assert_eq!(
+            got["checkoutTemplate"]["lineItems"], created["lineItems"],
+            "{mask}: only what was sent changes"
+        );
+        // And with nothing sent, nothing is named.
+        let body = json!({"checkoutTemplate": {}, "fieldMask": mask});
+        let (status, got) = app.admin(Method::PATCH, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{mask} -> {got}");
+        assert_eq!(
+            got["details"]["applicationError"]["code"],
+            "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITHOUT_SPECIFIED_FIELDS"
+        );
+    }
+    // A mask holds paths: anything else in it is refused, not skipped.
+    for (mask, field) in [
+        (json!(["couponCode", 5]), "fieldMask[1]"),
+        (json!({"paths": "couponCode"}), "fieldMask.paths"),
+    ] {
+        let body = json!({"checkoutTemplate": {"couponCode": "Z"}, "fieldMask": mask});
+        let (status, got) = app.admin(Method::PATCH, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{mask} -> {got}");
+        assert_eq!(
+            got["details"]["validationError"]["fieldViolations"][0]["field"],
+            field
+        );
+    }
+});
+
+on_both_engines!(a_field_mask_cannot_clear_status, |engine| async move {
+    // A masked field absent from the body is cleared; for `status` that
+    // would be UNKNOWN_STATUS, which no update may set.
+    let app = TestApp::spawn(engine).await;
+    let mut t = simple_template();
+    t["status"] = json!("INACTIVE");
+    let created = app.create(t).await;
+    let path = format!(
+        "/ecom/v1/checkout-templates/{}",
+        created["id"].as_str().unwrap()
+    );
+    for body in [
+        json!({"checkoutTemplate": {}, "fieldMask": "status"}),
+        json!({"checkoutTemplate": {"status": null}, "fieldMask": {"paths": ["checkoutTemplate.status"]}}),
+    ] {
+        let (status, got) = app.admin(Method::PATCH, &path, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} -> {got}");
+        assert_eq!(
+            got["details"]["applicationError"]["code"],
+            "CANNOT_UPDATE_CHECKOUT_UPDATE_TEMPLATE_WITH_UNKNOWN_STATUS"
+        );
+    }
+    let (_, got) = app.admin(Method::GET, &path, None).await;
+    assert_eq!(got["checkoutTemplate"]["status"], "INACTIVE");
+    let body = json!({"checkoutTemplate": {"status": "ACTIVE"}, "fieldMask": "status"});
+    let (status, got) = app.admin(Method::PATCH, &path, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["checkoutTemplate"]["status"], "ACTIVE");
+});

@@ -297,3 +297,20 @@ on_both_engines!(limits_are_inclusive, |engine| async move {
     let created = app.create(json!({"lineItems": [item(json!("7"))]})).await;
     assert_eq!(created["lineItems"][0]["quantity"], 7);
 });
+
+on_both_engines!(
+    integer_strings_take_a_sign_but_no_spaces,
+    |engine| async move {
+        // As Wix's proto3 JSON parser reads an int32 given as a string.
+        let app = TestApp::spawn(engine).await;
+        let t = app.create(json!({"lineItems": [item(json!("+02"))]})).await;
+        assert_eq!(t["lineItems"][0]["quantity"], 2);
+        for padded in [" 2", "2 ", "\t2"] {
+            let v = violations(&app, json!({"lineItems": [item(json!(padded))]})).await;
+            assert!(
+                has(&v, "checkoutTemplate.lineItems[0].quantity", "FORMAT"),
+                "{padded:?}: {v:?}"
+            );
+        }
+    }
+);
