@@ -14,7 +14,6 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use sqlx::Connection;
 
+use common::cluster::Cluster;
 use common::*;
 
 const WRITERS: usize = 8;
@@ -66,81 +66,6 @@ fn event_id(token: &str) -> String {
     let envelope: Value = serde_json::from_str(claims["data"].as_str().unwrap()).unwrap();
     let event: Value = serde_json::from_str(envelope["data"].as_str().unwrap()).unwrap();
     event["id"].as_str().unwrap().to_string()
-}
-
-/// A PostgreSQL cluster of the run's own.
-struct Cluster {
-    version: String,
-    name: String,
-    port: u16,
-}
-
-impl Cluster {
-    fn create() -> Cluster {
-        let version = std::fs::read_dir("/etc/postgresql")
-            .expect("PostgreSQL's cluster tools are installed")
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .max_by_key(|v| v.parse::<u32>().unwrap_or(0))
-            .expect("a PostgreSQL version");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let name = format!("ct_chaos_{}", uuid::Uuid::new_v4().simple());
-        let c = Cluster {
-            version,
-            name,
-            port,
-        };
-        run(&[
-            "pg_createcluster",
-            &c.version,
-            &c.name,
-            "-p",
-            &port.to_string(),
-            "--start",
-            "--",
-            "--auth=trust",
-        ]);
-        c
-    }
-
-    fn restart(&self) {
-        run(&[
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            &self.version,
-            &self.name,
-            "restart",
-            "-m",
-            "fast",
-        ]);
-    }
-
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("pg_dropcluster")
-            .args(["--stop", &self.version, &self.name])
-            .output();
-    }
-}
-
-fn run(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// What one engine's run came to.
@@ -240,7 +165,7 @@ async fn chaos(
         tokio::time::sleep(Duration::from_millis(150 + (i as u64 * 37) % 200)).await;
         if restarted < restarts && (i * restarts) / events.max(1) >= restarted {
             if let Some(cluster) = cluster {
-                cluster.restart();
+                cluster.ctl("restart");
                 restarted += 1;
             }
         }

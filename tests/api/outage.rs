@@ -4,7 +4,6 @@
 //! and once the database is back the service recovers by itself with no 500,
 //! and the dispatcher delivers what was queued.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -14,82 +13,9 @@ use sqlx::Connection;
 use crate::harness::*;
 use crate::receiver::{Fault, Receiver};
 
-/// A PostgreSQL cluster made for one test, dropped with it.
-struct Cluster {
-    version: String,
-    name: String,
-    port: u16,
-}
-
-impl Cluster {
-    fn create() -> Cluster {
-        let version = std::fs::read_dir("/etc/postgresql")
-            .expect("PostgreSQL's cluster tools (pg_createcluster) are installed")
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .max_by_key(|v| v.parse::<u32>().unwrap_or(0))
-            .expect("a PostgreSQL version");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let name = format!("ct_outage_{}", uuid::Uuid::new_v4().simple());
-        let cluster = Cluster {
-            version,
-            name,
-            port,
-        };
-        cluster.run(&[
-            "pg_createcluster",
-            &cluster.version,
-            &cluster.name,
-            "-p",
-            &port.to_string(),
-            "--start",
-            "--",
-            "--auth=trust",
-        ]);
-        cluster
-    }
-
-    fn run(&self, args: &[&str]) {
-        let out = Command::new(args[0])
-            .args(&args[1..])
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn ctl(&self, action: &str) {
-        let mut args = vec![
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            &self.version,
-            &self.name,
-            action,
-        ];
-        if action == "stop" {
-            args.extend(["-m", "fast"]);
-        }
-        self.run(&args);
-    }
-
-    fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("pg_dropcluster")
-            .args(["--stop", &self.version, &self.name])
-            .output();
-    }
-}
+#[path = "../../benches/common/cluster.rs"]
+mod cluster;
+use cluster::Cluster;
 
 async fn create(app: &TestApp) -> reqwest::Response {
     app.client
