@@ -158,11 +158,10 @@ mod tests {
     use super::*;
 
     fn template(cache: &TemplateCache, name: &str) -> Arc<CachedTemplate> {
-        let json = serde_json::json!({
-            "id": name,
-            "customLineItems": [{"quantity": 1, "price": "5", "productName": {"original": "x".repeat(200)}}],
-        })
-        .to_string();
+        let json = format!(
+            r#"{{"id":"{name}","customLineItems":[{{"quantity":1,"price":"5","productName":{{"original":"{}"}}}}]}}"#,
+            "x".repeat(200)
+        );
         let doc: Doc = serde_json::from_str(&json).unwrap();
         Arc::new(CachedTemplate::new(1, true, json, doc, cache.bytes()))
     }
