@@ -93,7 +93,8 @@ fn start_writers(
                     .build()
                     .unwrap();
                 let template = json!({"checkoutTemplate": {"customLineItems": [
-                    {"quantity": 1, "price": "5", "productName": {"original": "Chaos"}}
+                    {"quantity": 1, "price": "5", "productName": {"original": "Chaos"},
+                     "itemType": {"preset": "PHYSICAL"}}
                 ]}});
                 while !stop.load(Ordering::Relaxed) {
                     let url = format!("{}/ecom/v1/checkout-templates", base.lock().unwrap());
@@ -111,6 +112,14 @@ fn start_writers(
                                     acked.lock().unwrap().push(id.to_string());
                                 }
                             }
+                        }
+                        // A template the service refuses is the bench's own
+                        // mistake, not chaos: stop rather than count nothing.
+                        Ok(r) if r.status().is_client_error() => {
+                            let status = r.status();
+                            let body = r.text().await.unwrap_or_default();
+                            eprintln!("chaos: the writers' template was refused ({status}): {body}");
+                            std::process::exit(2);
                         }
                         // Refused while restarting, 503 while the database is away.
                         _ => tokio::time::sleep(Duration::from_millis(20)).await,
