@@ -118,7 +118,9 @@ fn start_writers(
                         Ok(r) if r.status().is_client_error() => {
                             let status = r.status();
                             let body = r.text().await.unwrap_or_default();
-                            eprintln!("chaos: the writers' template was refused ({status}): {body}");
+                            eprintln!(
+                                "chaos: the writers' template was refused ({status}): {body}"
+                            );
                             std::process::exit(2);
                         }
                         // Refused while restarting, 503 while the database is away.

@@ -2,7 +2,7 @@
 //! and a `wix-site-id` resolve to.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use serde::Deserialize;
 
@@ -27,11 +27,29 @@ pub struct ApiKey {
     pub role: Role,
 }
 
-/// The sites and keys this emulator serves.
+/// The sites and keys this emulator serves: those configured (or made on
+/// first start), and those made on demand (`POST /_emulator/sites`), which
+/// are kept in the database and mirrored here.
 #[derive(Debug, Default)]
 pub struct Tenancy {
     pub sites: HashMap<String, Arc<Site>>,
     pub keys: HashMap<String, ApiKey>,
+    made: RwLock<Made>,
+}
+
+/// The sites made on demand and their keys.
+#[derive(Debug, Default)]
+pub struct Made {
+    pub sites: HashMap<String, Arc<Site>>,
+    pub keys: HashMap<String, ApiKey>,
+}
+
+/// A new API key: 48 random hex digits.
+pub fn new_key() -> String {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An authenticated caller, bound to one site.
@@ -64,13 +82,69 @@ impl Tenancy {
         self.keys.insert(key.key.clone(), key);
     }
 
+    /// A site, configured or made on demand.
+    pub fn site(&self, id: &str) -> Option<Arc<Site>> {
+        if let Some(site) = self.sites.get(id) {
+            return Some(site.clone());
+        }
+        self.made
+            .read()
+            .expect("tenancy lock")
+            .sites
+            .get(id)
+            .cloned()
+    }
+
+    /// A key, configured or made on demand.
+    pub fn key(&self, token: &str) -> Option<ApiKey> {
+        if let Some(key) = self.keys.get(token) {
+            return Some(key.clone());
+        }
+        self.made
+            .read()
+            .expect("tenancy lock")
+            .keys
+            .get(token)
+            .cloned()
+    }
+
+    /// Whether the site was made on demand (and so may be deleted).
+    pub fn is_made(&self, site_id: &str) -> bool {
+        self.made
+            .read()
+            .expect("tenancy lock")
+            .sites
+            .contains_key(site_id)
+    }
+
+    /// Adds a site made on demand, with its keys.
+    pub fn add_made(&self, site: Site, keys: Vec<ApiKey>) {
+        let mut made = self.made.write().expect("tenancy lock");
+        made.sites.insert(site.id.clone(), Arc::new(site));
+        for key in keys {
+            made.keys.insert(key.key.clone(), key);
+        }
+    }
+
+    /// Forgets a site made on demand, and its keys.
+    pub fn remove_made(&self, site_id: &str) {
+        let mut made = self.made.write().expect("tenancy lock");
+        made.sites.remove(site_id);
+        made.keys
+            .retain(|_, key| !key.site_ids.iter().any(|s| s == site_id));
+    }
+
+    /// Replaces every site made on demand with those stored.
+    pub fn replace_made(&self, fresh: Made) {
+        *self.made.write().expect("tenancy lock") = fresh;
+    }
+
     /// The caller `token` is, on the site `site_id` names; a key bound to one
     /// site may leave the site out. A site id that is not a GUID is a
     /// malformed request, not a site the key may not call.
     pub fn authenticate(&self, token: &str, site_id: Option<&str>) -> Result<Caller, ApiError> {
         let key = self
-            .keys
-            .get(token)
+            .key(token)
             .ok_or_else(|| ApiError::Unauthenticated("the API key is not valid".into()))?;
         let site_id = match site_id {
             Some(id) if !id.is_empty() && !crate::validate::is_guid(id) => {
@@ -95,10 +169,9 @@ impl Tenancy {
                 "this API key is not authorized for site {site_id}"
             )));
         }
-        let site =
-            self.sites.get(site_id).cloned().ok_or_else(|| {
-                ApiError::PermissionDenied(format!("site {site_id} is not known"))
-            })?;
+        let site = self
+            .site(site_id)
+            .ok_or_else(|| ApiError::PermissionDenied(format!("site {site_id} is not known")))?;
         Ok(Caller {
             site,
             role: key.role,

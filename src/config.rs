@@ -49,6 +49,9 @@ pub struct FileConfig {
     /// How concurrent writes are committed.
     #[serde(default)]
     pub performance: GroupCommit,
+    /// A snapshot (`GET /_emulator/snapshot`) to load into its site at start,
+    /// when that site is empty.
+    pub seed: Option<std::path::PathBuf>,
 }
 
 /// An address to listen on: an IP address and port, `localhost:PORT`, or a

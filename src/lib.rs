@@ -8,6 +8,8 @@ pub mod config;
 pub mod console;
 pub mod control;
 pub mod error;
+pub mod faults;
+pub mod journal;
 pub mod limits;
 pub mod model;
 pub mod query;

@@ -29,6 +29,9 @@ pub struct Limits {
     /// How long a connection with no request in flight may stay open silent.
     #[serde(rename = "idle_timeout_secs", with = "units::secs")]
     pub idle_timeout: Duration,
+    /// API requests the journal (`GET /_emulator/requests`) keeps, across
+    /// all sites; the oldest go first.
+    pub journal_entries: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +44,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
+            journal_entries: 10_000,
         }
     }
 }
@@ -50,6 +54,9 @@ impl Limits {
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.max_client_connections == 0 || self.max_connections == 0 {
             anyhow::bail!("[limits] max_client_connections and max_connections must be positive");
+        }
+        if self.journal_entries > 1_000_000 {
+            anyhow::bail!("[limits] journal_entries must be at most 1000000");
         }
         if self.max_header_bytes < 8192 {
             anyhow::bail!("[limits] max_header_bytes must be at least 8192");

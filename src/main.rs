@@ -100,6 +100,9 @@ struct ServeArgs {
     /// Once serving, write the start-up facts (base URL, site id, API key, app id…) as JSON to this file.
     #[arg(long, env = "CHECKOUT_TEMPLATES_READY_FILE")]
     ready_file: Option<PathBuf>,
+    /// A snapshot (GET /_emulator/snapshot) to load at start into the site it names (else the first site), if that site is empty.
+    #[arg(long, env = "CHECKOUT_TEMPLATES_SEED")]
+    seed: Option<PathBuf>,
 }
 
 /// The log filter when `RUST_LOG` is not set.
@@ -166,6 +169,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     let mut config = load_config(args.config.as_ref(), args.webhook_url.as_ref())?;
     config.create_database |= args.create_database;
+    if let Some(seed) = args.seed {
+        config.seed = Some(seed);
+    }
     let launch = Launch {
         listen: args.listen.or(config.listen).unwrap_or_else(default_listen),
         database_url: database_url(args.database_url.as_ref(), &config),

@@ -31,7 +31,7 @@ fn parse_id<T>(s: &str, field: &str, parse: fn(&str) -> Option<T>) -> Result<T> 
 
 pub async fn create_template(state: &AppState, site: &Site, body: &Value) -> Result<String> {
     let doc = new_template(body.get("checkoutTemplate"), "checkoutTemplate")?;
-    let now = state.clock.now_micros();
+    let now = state.clock.site_now(&site.id);
     let mut stored = state.store.insert_templates(&site.id, &[doc], now).await?;
     Ok(stored.pop().expect("one template inserted"))
 }
@@ -60,7 +60,7 @@ pub async fn bulk_create(state: &AppState, site: &Site, body: &Value) -> Result<
         return Err(without_items(&format!("checkoutTemplates[{i}]")));
     }
     let docs: Vec<Doc> = docs.into_iter().map(to_store).collect();
-    let now = state.clock.now_micros();
+    let now = state.clock.site_now(&site.id);
     let stored = state.store.insert_templates(&site.id, &docs, now).await?;
     bulk_report(&docs, stored, return_entity)
 }
@@ -153,7 +153,7 @@ pub async fn update_template(
 ) -> Result<String> {
     let id = parse_id(id, "checkoutTemplate.id", TemplateId::parse)?;
     let patch = Patch::parse(id.as_str(), body)?;
-    let now = state.clock.now_micros();
+    let now = state.clock.site_now(&site.id);
     state
         .store
         .update_template(&site.id, &id, now, |current| patch.apply(current))
@@ -163,7 +163,7 @@ pub async fn update_template(
 
 pub async fn delete_template(state: &AppState, site: &Site, id: &str) -> Result<()> {
     let id = parse_id(id, "checkoutTemplateId", TemplateId::parse)?;
-    let now = state.clock.now_micros();
+    let now = state.clock.site_now(&site.id);
     if state.store.delete_template(&site.id, &id, now).await? {
         Ok(())
     } else {
@@ -202,7 +202,7 @@ async fn make_checkout(
     let id = CheckoutId::new();
     let purchase_flow_id = uuid::Uuid::new_v4().to_string();
     let visitor_id = uuid::Uuid::new_v4().to_string();
-    let now = state.clock.now_micros();
+    let now = state.clock.site_now(&site.id);
     let new = NewCheckout {
         id: id.as_str(),
         purchase_flow_id: &purchase_flow_id,

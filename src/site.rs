@@ -22,6 +22,11 @@ fn default_currency() -> String {
 pub const CHECKOUT_PARAMS: &str = "appSectionParams";
 
 impl Site {
+    /// Where the emulator hosts a site that has no URL of its own.
+    pub fn hosted_url(public_url: &str, id: &str) -> String {
+        format!("{}/_emulator/sites/{id}", public_url.trim_end_matches('/'))
+    }
+
     /// A checkout's URL in Wix's documented shape:
     /// `<site url>/checkout?appSectionParams=<URL-encoded {"checkoutId":…}>`.
     pub fn checkout_url(&self, checkout_id: &str) -> String {

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crate::auth::Tenancy;
 use crate::clock::Clock;
+use crate::faults::Faults;
+use crate::journal::Journal;
 use crate::limits::Limits;
 use crate::model::pricing::Pricing;
 use crate::query::cursor::CursorKey;
@@ -31,4 +33,11 @@ pub struct AppState {
     pub public_url: String,
     /// Who is signed in to the console.
     pub sessions: Sessions,
+    /// Test control's fault rules, mirrored from the database.
+    pub faults: Arc<Faults>,
+    /// Each site's recent API requests.
+    pub journal: Journal,
+    /// Held while test control's state is changed or reloaded, so a reload
+    /// never puts back what a change just removed, or drops what it added.
+    pub control_lock: tokio::sync::Mutex<()>,
 }

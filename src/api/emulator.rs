@@ -118,9 +118,55 @@ async fn deliveries(
         before: None,
         limit,
     };
-    let deliveries = state.store.list_deliveries(&filter).await?;
+    let deliveries = match wait_for(&params, limit)? {
+        Some((wanted, timeout)) => {
+            crate::control::waiting::deliveries(&state, &filter, wanted, timeout).await?
+        }
+        None => state.store.list_deliveries(&filter).await?,
+    };
     let deliveries: Vec<Value> = deliveries.iter().map(views::delivery).collect();
     Ok(Json(json!({"deliveries": deliveries})))
+}
+
+/// `waitFor=N` (at most `limit`) and `timeoutMs=T` (default 10 s, at most
+/// 60 s): how many deliveries to wait for, and for how long.
+fn wait_for(
+    params: &HashMap<String, String>,
+    limit: i64,
+) -> Result<Option<(usize, std::time::Duration)>> {
+    let Some(wanted) = params.get("waitFor") else {
+        if params.contains_key("timeoutMs") {
+            return Err(ApiError::validation(
+                "timeoutMs",
+                "OTHER",
+                "is how long waitFor waits: give waitFor too",
+            ));
+        }
+        return Ok(None);
+    };
+    let wanted = match wanted.parse::<i64>() {
+        Ok(n) if (1..=limit).contains(&n) => n as usize,
+        _ => {
+            return Err(ApiError::validation(
+                "waitFor",
+                "FORMAT",
+                format!("must be a whole number from 1 to limit ({limit})"),
+            ))
+        }
+    };
+    let most = crate::control::waiting::MAX_WAIT.as_millis() as u64;
+    let timeout = match params.get("timeoutMs").map(|t| t.parse::<u64>()) {
+        None => 10_000,
+        Some(Ok(t)) if t <= most => t,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "timeoutMs",
+                "FORMAT",
+                format!("must be a whole number of milliseconds from 0 to {most}"),
+            ))
+        }
+    };
+    Ok(Some((wanted, std::time::Duration::from_millis(timeout))))
 }
 
 /// Sends one delivery again, as soon as the dispatcher can.
@@ -134,7 +180,11 @@ async fn replay(
     let number: i64 = id.parse().map_err(|_| not_found())?;
     if state
         .store
-        .replay_delivery(&caller.site.id, number, state.clock.now_micros())
+        .replay_delivery(
+            &caller.site.id,
+            number,
+            state.clock.site_now(&caller.site.id),
+        )
         .await?
     {
         Ok(Json(json!({"id": number.to_string(), "state": "pending"})))

@@ -72,7 +72,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(&parts.headers, state)
+        authenticate(&parts.headers, state).await
     }
 }
 
@@ -86,17 +86,45 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, Api
     }
 }
 
-pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+/// The caller the request's key and `wix-site-id` make; a key this instance
+/// does not know is looked up among the sites made on demand.
+pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+    let site = header(headers, "wix-site-id")?;
+    let token = token(headers)?;
+    match state.tenancy.authenticate(token, site) {
+        Err(ApiError::Unauthenticated(why)) => {
+            if crate::control::sites::learn_key(state, token).await? {
+                state.tenancy.authenticate(token, site)
+            } else {
+                Err(ApiError::Unauthenticated(why))
+            }
+        }
+        known => known,
+    }
+}
+
+/// As [`authenticate`], for a site named by the path rather than the header.
+pub async fn authenticate_for(
+    headers: &HeaderMap,
+    state: &AppState,
+    site_id: &str,
+) -> Result<Caller, ApiError> {
+    let token = token(headers)?;
+    if state.tenancy.key(token).is_none() {
+        crate::control::sites::learn_key(state, token).await?;
+    }
+    state.tenancy.authenticate(token, Some(site_id))
+}
+
+/// The API key the request carries (`Bearer ` or not).
+fn token(headers: &HeaderMap) -> Result<&str, ApiError> {
     let raw = header(headers, "authorization")?
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
             ApiError::Unauthenticated("missing Authorization header: send your API key".into())
         })?;
-    let token = match raw.split_once(' ') {
+    Ok(match raw.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
         _ => raw,
-    };
-    state
-        .tenancy
-        .authenticate(token, header(headers, "wix-site-id")?)
+    })
 }

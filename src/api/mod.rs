@@ -2,8 +2,10 @@
 //! response goes through (request id, the request log, body limit, panics).
 
 mod checkouts;
+mod control;
 mod emulator;
 mod extract;
+mod gate;
 mod respond;
 mod templates;
 mod views;
@@ -23,13 +25,22 @@ use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 
+/// The request's id, as its `x-wix-request-id` will say.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// The whole application.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    Router::new()
+    // Wix's operations pass the gate (fault rules, the journal) once routed.
+    let wix = Router::new()
         .merge(templates::router())
         .merge(checkouts::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), gate::gate));
+    Router::new()
+        .merge(wix)
         .merge(emulator::router())
+        .merge(control::router())
         .merge(crate::console::router())
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async {
@@ -78,11 +89,14 @@ async fn announced_size(
 /// Gives every response its `x-wix-request-id`, logs each request at `info`
 /// (method, path, status, milliseconds, request id), and logs a 500's cause
 /// once, next to that id, while the client gets only the id.
-async fn request_context(request: Request, next: Next) -> Response {
+async fn request_context(mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
     let mut response = next.run(request).await;
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>().cloned() {
         tracing::error!(%request_id, %method, %path, %cause, "request failed");

@@ -137,11 +137,8 @@ async fn create_and_redirect(
         .get("siteId")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::validation("siteId", "REQUIRED_FIELD", "is required"))?;
-    let site = state
-        .tenancy
-        .sites
-        .get(site_id)
-        .cloned()
+    let site = crate::control::sites::find(&state, site_id)
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("site {site_id} is not known")))?;
     let location = service::click(&state, &site, &id).await?;
     // 302, as Wix answers; axum's Redirect offers only 303/307/308.

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::clock::rfc3339;
-use crate::store::{AttemptRecord, DeliveryRecord, DeliveryState, Removed};
+use crate::journal::Entry;
+use crate::store::{AttemptRecord, DeliveryRecord, DeliveryState, FaultRow, Removed};
 
 pub fn delivery(d: &DeliveryRecord) -> Value {
     json!({
@@ -35,6 +36,8 @@ fn attempt(a: &AttemptRecord) -> Value {
         "latencyMs": a.latency_ms,
         "responseBody": a.response_body,
         "attemptedAt": rfc3339(a.attempted_at),
+        // The fault rule that shaped this attempt: its id and what it did.
+        "fault": a.fault.as_deref().and_then(|f| serde_json::from_str::<Value>(f).ok()),
     })
 }
 
@@ -44,6 +47,33 @@ pub fn removed(r: &Removed) -> Value {
             "checkoutTemplates": r.templates,
             "checkouts": r.checkouts,
             "events": r.events,
+            "faultRules": r.fault_rules,
         }
+    })
+}
+
+/// A fault rule: what the test sent, its id, how often it fired, and (for
+/// a rule that fires a number of times) how many times are left.
+pub fn fault(row: &FaultRow) -> Value {
+    let mut rule: Value = serde_json::from_str(&row.spec).unwrap_or_else(|_| json!({}));
+    rule["id"] = json!(row.id);
+    rule["hits"] = json!(row.hits);
+    if let Some(remaining) = row.remaining {
+        rule["remaining"] = json!(remaining);
+    }
+    rule
+}
+
+/// One request of the journal; a dropped connection has status 0.
+pub fn journal_entry(e: &Entry) -> Value {
+    json!({
+        "time": rfc3339(e.at),
+        "method": e.method,
+        "path": e.path,
+        "operation": e.operation.as_str(),
+        "status": e.status,
+        "durationMs": (e.duration_micros as f64 / 1000.0),
+        "requestId": e.request_id,
+        "faultId": e.fault_id,
     })
 }

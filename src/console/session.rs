@@ -83,7 +83,7 @@ impl Console {
         if caller.role != Role::Admin {
             return None;
         }
-        let sites = state.tenancy.keys.get(&session.key)?.site_ids.clone();
+        let sites = state.tenancy.key(&session.key)?.site_ids.clone();
         Some(Console {
             session_id: session_id.to_string(),
             session,
@@ -223,10 +223,14 @@ fn sign_in_form(status: StatusCode, error: Option<&str>) -> Response {
 
 /// A session for `key` on its first site, and on to the console.
 fn open_session(state: &AppState, key: &str) -> Response {
-    let Some(site) = state.tenancy.keys.get(key).and_then(|k| k.site_ids.first()) else {
+    let Some(site) = state
+        .tenancy
+        .key(key)
+        .and_then(|k| k.site_ids.first().cloned())
+    else {
         return sign_in_form(StatusCode::FORBIDDEN, Some("This API key has no site."));
     };
-    let id = state.sessions.open(key, site);
+    let id = state.sessions.open(key, &site);
     let mut response = Redirect::to(HOME).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &id));
@@ -247,7 +251,11 @@ async fn sign_in(State(state): State<Arc<AppState>>, req: Request) -> Response {
         );
     }
     let key = field(&fields, "api_key").unwrap_or_default().trim();
-    match state.tenancy.keys.get(key).map(|k| k.role) {
+    // A key of a site another instance made a moment ago is learnt first.
+    if state.tenancy.key(key).is_none() && !key.is_empty() {
+        let _ = crate::control::sites::learn_key(&state, key).await;
+    }
+    match state.tenancy.key(key).map(|k| k.role) {
         Some(Role::Admin) => open_session(&state, key),
         Some(Role::Visitor) => sign_in_form(
             StatusCode::FORBIDDEN,

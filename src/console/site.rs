@@ -26,12 +26,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/_emulator/sites/{site_id}/checkout", get(checkout_page))
 }
 
-fn site_of(state: &AppState, site_id: &str) -> Result<Arc<Site>> {
-    state
-        .tenancy
-        .sites
-        .get(site_id)
-        .cloned()
+async fn site_of(state: &AppState, site_id: &str) -> Result<Arc<Site>> {
+    crate::control::sites::find(state, site_id)
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("site {site_id} is not known")))
 }
 
@@ -45,7 +42,7 @@ async fn site_page(
     State(state): State<Arc<AppState>>,
     Path(site_id): Path<String>,
 ) -> Result<Response> {
-    let site = site_of(&state, &site_id)?;
+    let site = site_of(&state, &site_id).await?;
     Ok(ok(&SitePage {
         site_id: site.id.clone(),
     }))
@@ -75,7 +72,7 @@ async fn checkout_page(
     Path(site_id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response> {
-    let site = site_of(&state, &site_id)?;
+    let site = site_of(&state, &site_id).await?;
     let not_found = || ApiError::NotFound("this checkout was not found".into());
     let id = checkout_id_of(&params).ok_or_else(not_found)?;
     let row = state

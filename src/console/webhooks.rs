@@ -205,7 +205,7 @@ async fn replay(
     let site = &posted.console.site;
     match state
         .store
-        .replay_delivery(&site.id, id, state.clock.now_micros())
+        .replay_delivery(&site.id, id, state.clock.site_now(&site.id))
         .await
     {
         Ok(true) => {

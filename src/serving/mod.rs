@@ -17,6 +17,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt as _;
 
+use crate::faults::DropConnection;
 use crate::limits::Limits;
 use activity::Activity;
 use io::Watched;
@@ -84,7 +85,15 @@ async fn connection<S>(
         async move {
             let response = router.oneshot(request).await;
             activity.request_answered();
-            response
+            match response {
+                // A fault rule's dropConnection: an error closes the
+                // connection without an answer.
+                Ok(r) if r.extensions().get::<DropConnection>().is_some() => {
+                    Err(std::io::Error::other("connection dropped by a fault rule"))
+                }
+                Ok(r) => Ok(r),
+                Err(never) => match never {},
+            }
         }
     });
     let conn = hyper::server::conn::http1::Builder::new()

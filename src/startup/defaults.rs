@@ -2,9 +2,7 @@
 //! site, an admin key, an app, the cursor secret — kept in the database so
 //! restarts and other instances on it reuse them.
 
-use rand::RngCore;
-
-use crate::auth::{ApiKey, Role, Tenancy};
+use crate::auth::{new_key, ApiKey, Role, Tenancy};
 use crate::config::FileConfig;
 use crate::site::Site;
 use crate::store::Store;
@@ -44,7 +42,7 @@ pub async fn provision(
     let first_site = sites(store, config, public_url, &mut tenancy).await?;
     let api_key = keys(store, config, &first_site.id, &mut tenancy).await?;
     let (apps, app_id) = apps(store, config).await?;
-    let cursor_secret = store.setting_or_insert("cursor_secret", random_key).await?;
+    let cursor_secret = store.setting_or_insert("cursor_secret", new_key).await?;
     Ok(Provisioned {
         tenancy,
         apps,
@@ -67,7 +65,7 @@ async fn sites(
     public_url: &str,
     tenancy: &mut Tenancy,
 ) -> anyhow::Result<Site> {
-    let hosted = |id: &str| format!("{}/_emulator/sites/{id}", public_url.trim_end_matches('/'));
+    let hosted = |id: &str| Site::hosted_url(public_url, id);
     let mut first = None;
     for site in &config.sites {
         let mut site = site.clone();
@@ -111,9 +109,7 @@ async fn keys(
             .find(|k| k.role == Role::Admin && k.site_ids.iter().any(|s| s == site_id));
         return Ok(admin.map(|k| k.key.clone()));
     }
-    let key = store
-        .setting_or_insert("default_api_key", random_key)
-        .await?;
+    let key = store.setting_or_insert("default_api_key", new_key).await?;
     tenancy.add_key(ApiKey {
         key: key.clone(),
         site_ids: tenancy.sites.keys().cloned().collect(),
@@ -140,10 +136,4 @@ async fn apps(
         instance_ids: Default::default(),
     };
     Ok((vec![app], Some(id)))
-}
-
-fn random_key() -> String {
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

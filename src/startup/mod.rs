@@ -5,6 +5,7 @@
 mod defaults;
 mod probe;
 pub mod ready;
+mod seed;
 
 pub use defaults::Welcome;
 pub use probe::probe;
@@ -67,7 +68,12 @@ pub async fn state(
         clock: Clock::system(),
         public_url: public_url.trim_end_matches('/').to_string(),
         sessions: Default::default(),
+        faults: Default::default(),
+        journal: crate::journal::Journal::new(config.limits.journal_entries),
+        control_lock: Default::default(),
     };
+    // Test control set on this database before (by this or another instance).
+    crate::control::sync::reload(&state).await?;
     let mut welcome = provisioned.welcome;
     // The banner's one-click console link signs in with the key it made up,
     // else with the first admin key declared.
@@ -120,6 +126,10 @@ impl Launch {
         };
         let public_url = self.public_url.unwrap_or_else(|| format!("http://{bound}"));
         let (state, welcome) = state(&self.config, &self.database_url, &public_url).await?;
+        if let Some(path) = &self.config.seed {
+            let done = seed::load(&state, path, &welcome.site_id).await?;
+            tracing::info!("{done}");
+        }
         let https = match (&tls, &self.tls) {
             (Some(tls), Some((_, cert, _))) => {
                 Some((axum::serve::Listener::local_addr(tls)?, cert.as_path()))
@@ -205,6 +215,10 @@ impl Server {
             ..
         } = self;
         let (stop_dispatcher, dispatching) = watch::channel(false);
+        let follower = tokio::spawn(crate::control::sync::follow(
+            state.clone(),
+            dispatching.clone(),
+        ));
         let dispatcher = dispatcher.map(|sign_on| spawn_dispatcher(&state, dispatching, sign_on));
         let (stop_serving, serving) = watch::channel(false);
         let plain = crate::serve(listener, state.clone(), stopped(serving.clone()));
@@ -224,6 +238,7 @@ impl Server {
         if let Some(handle) = dispatcher {
             let _ = handle.await;
         }
+        let _ = follower.await;
         state.store.close().await;
         Ok(())
     }
@@ -232,11 +247,14 @@ impl Server {
 /// Delivers webhooks only, until `shutdown` resolves; then lets in-flight
 /// deliveries finish and closes the database.
 pub async fn dispatch_until(state: AppState, sign_on: SignOn, shutdown: impl Future<Output = ()>) {
+    let state = Arc::new(state);
     let (stop, stopped) = watch::channel(false);
+    let follower = tokio::spawn(crate::control::sync::follow(state.clone(), stopped.clone()));
     let dispatcher = spawn_dispatcher(&state, stopped, sign_on);
     shutdown.await;
     let _ = stop.send(true);
     let _ = dispatcher.await;
+    let _ = follower.await;
     state.store.close().await;
 }
 
@@ -251,6 +269,7 @@ fn spawn_dispatcher(
         state.apps.clone(),
         state.dispatch.clone(),
         state.clock.clone(),
+        state.faults.clone(),
         sign_on,
     );
     tokio::spawn(dispatcher.run(shutdown))

@@ -74,6 +74,8 @@ pub struct Attempt {
     pub latency_ms: i64,
     pub response_body: Option<String>,
     pub at: i64,
+    /// The fault rule that shaped the attempt, as JSON, if one did.
+    pub fault: Option<String>,
 }
 
 /// What happens to a delivery after an attempt.
@@ -86,12 +88,36 @@ pub enum After {
 
 /// Leases up to `$3` deliveries due at `$2` until `$1`; `lock` is how the
 /// candidate rows are locked (PostgreSQL skips rows another dispatcher holds).
-fn claim_sql(lock: &str) -> String {
+///
+/// A delivery's `next_attempt_at` is on its site's clock. With `offsets`,
+/// some site's clock is moved: a delivery is due once its time is reached
+/// on its site's clock (the machine's time `$2` plus the site's offset), and
+/// `$4` (`$2` plus the largest offset) bounds the index range searched.
+fn claim_sql(lock: &str, offsets: bool) -> String {
+    let candidates = if offsets {
+        format!(
+            "SELECT d.id FROM webhook_deliveries d \
+             JOIN outbox_events e ON e.seq = d.event_seq \
+             LEFT JOIN site_clocks k ON k.site_id = e.site_id \
+             WHERE d.state = 'pending' AND d.next_attempt_at <= $4 AND d.locked_until <= $2 \
+             AND d.next_attempt_at <= $2 + COALESCE(k.offset_micros, 0) \
+             ORDER BY d.next_attempt_at LIMIT $3{}",
+            if lock.is_empty() {
+                ""
+            } else {
+                " FOR UPDATE OF d SKIP LOCKED"
+            }
+        )
+    } else {
+        format!(
+            "SELECT id FROM webhook_deliveries \
+             WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
+             ORDER BY next_attempt_at LIMIT $3{lock}"
+        )
+    };
     format!(
         "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM webhook_deliveries \
-                      WHERE state = 'pending' AND next_attempt_at <= $2 AND locked_until <= $2 \
-                      ORDER BY next_attempt_at LIMIT $3{lock}) \
+         WHERE id IN ({candidates}) \
          RETURNING id, app_id, attempts, created_at, event_seq"
     )
 }
@@ -139,7 +165,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q
 
 impl Finished {
     /// Binds the `webhook_attempts` row: delivery, attempt, status, error,
-    /// latency, response body, time.
+    /// latency, response body, time, fault.
     fn bind_attempt<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
         query
             .bind(self.delivery_id)
@@ -149,6 +175,7 @@ impl Finished {
             .bind(self.attempt.latency_ms)
             .bind(self.attempt.response_body.as_deref())
             .bind(self.attempt.at)
+            .bind(self.attempt.fault.as_deref())
     }
 
     /// The delivery's state, next attempt time and delivery time after it.
@@ -187,11 +214,23 @@ pub struct Claimer {
 }
 
 impl Claimer {
-    /// Claims up to `limit` due deliveries, leasing them until `lease_until`.
-    pub async fn claim(&mut self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>> {
+    /// Claims up to `limit` due deliveries, leasing them until `lease_until`;
+    /// `max_offset` is the largest clock offset of any site, if any site's
+    /// clock is moved.
+    pub async fn claim(
+        &mut self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+        max_offset: Option<i64>,
+    ) -> Result<Vec<Claimed>> {
         let store = &self.store;
         self.conn
-            .run(async |conn| store.claim_deliveries(conn, now, lease_until, limit).await)
+            .run(async |conn| {
+                store
+                    .claim_deliveries(conn, now, lease_until, limit, max_offset)
+                    .await
+            })
             .await
     }
 }
@@ -213,7 +252,10 @@ impl Store {
         now: i64,
         lease_until: i64,
         limit: i64,
+        max_offset: Option<i64>,
     ) -> Result<Vec<Claimed>> {
+        let offsets = max_offset.is_some();
+        let due_by = now + max_offset.unwrap_or(0).max(0);
         let claimed = match self.dialect {
             // One round trip: the claim and its events.
             Dialect::Postgres => {
@@ -222,19 +264,20 @@ impl Store {
                      SELECT c.id, c.app_id, c.attempts, c.created_at, \
                             e.seq, e.id, e.site_id, e.entity_id, e.slug, e.body, e.event_time \
                      FROM c JOIN outbox_events e ON e.seq = c.event_seq",
-                    claim_sql(" FOR UPDATE SKIP LOCKED")
+                    claim_sql(" FOR UPDATE SKIP LOCKED", offsets)
                 );
-                let rows = sqlx::query(&sql)
-                    .bind(lease_until)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(conn)
-                    .await?;
+                let mut query = sqlx::query(&sql).bind(lease_until).bind(now).bind(limit);
+                if offsets {
+                    query = query.bind(due_by);
+                }
+                let rows = query.fetch_all(conn).await?;
                 rows.iter()
                     .map(|r| claimed_at(r, lease_until))
                     .collect::<Result<Vec<_>>>()?
             }
-            Dialect::Sqlite => Self::claim_sqlite(conn, now, lease_until, limit).await?,
+            Dialect::Sqlite => {
+                Self::claim_sqlite(conn, now, lease_until, limit, offsets.then_some(due_by)).await?
+            }
         };
         Ok(claimed)
     }
@@ -247,18 +290,19 @@ impl Store {
         now: i64,
         lease_until: i64,
         limit: i64,
+        due_by: Option<i64>,
     ) -> Result<Vec<Claimed>> {
         let event = ["id", "site_id", "entity_id", "slug", "body", "event_time"]
             .map(|column| {
                 format!("(SELECT {column} FROM outbox_events e WHERE e.seq = webhook_deliveries.event_seq)")
             })
             .join(", ");
-        let rows = sqlx::query(&format!("{}, {event}", claim_sql("")))
-            .bind(lease_until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(conn)
-            .await?;
+        let sql = format!("{}, {event}", claim_sql("", due_by.is_some()));
+        let mut query = sqlx::query(&sql).bind(lease_until).bind(now).bind(limit);
+        if let Some(due_by) = due_by {
+            query = query.bind(due_by);
+        }
+        let rows = query.fetch_all(conn).await?;
         rows.iter().map(|r| claimed_at(r, lease_until)).collect()
     }
 
@@ -294,20 +338,20 @@ impl Store {
     /// so one trip to its worker thread. The rows are bound as values, not
     /// passed as JSON: SQLite re-parsed a row's JSON for every column it read.
     async fn write_attempts(&self, conn: &mut AnyConnection, finished: &[Finished]) -> Result<()> {
-        const ATTEMPTS: &str = "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at)";
+        const ATTEMPTS: &str = "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, latency_ms, response_body, attempted_at, fault)";
         const MOVE_ON: &str = "UPDATE webhook_deliveries SET state = input.state, next_attempt_at = input.next_at, \
              delivered_at = input.delivered_at, locked_until = 0 \
              FROM input WHERE webhook_deliveries.id = input.delivery_id AND webhook_deliveries.attempts = input.attempt";
         let query = match self.dialect {
             Dialect::Postgres => {
-                const CASTS: [&str; 10] = [
-                    "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "::bigint",
-                    "::bigint",
+                const CASTS: [&str; 11] = [
+                    "::bigint", "::int", "::int", "", "::bigint", "", "::bigint", "", "",
+                    "::bigint", "::bigint",
                 ];
                 let sql = format!(
-                    "WITH input (delivery_id, attempt, status_code, error, latency_ms, response_body, at, state, next_at, delivered_at) \
+                    "WITH input (delivery_id, attempt, status_code, error, latency_ms, response_body, at, fault, state, next_at, delivered_at) \
                           AS (VALUES {}), \
-                     a AS ({ATTEMPTS} SELECT delivery_id, attempt, status_code, error, latency_ms, response_body, at FROM input) \
+                     a AS ({ATTEMPTS} SELECT delivery_id, attempt, status_code, error, latency_ms, response_body, at, fault FROM input) \
                      {MOVE_ON}",
                     values(finished.len(), &CASTS)
                 );
@@ -329,7 +373,7 @@ impl Store {
                     "BEGIN; {ATTEMPTS} VALUES {}; \
                      WITH input (delivery_id, attempt, state, next_at, delivered_at) AS (VALUES {}) {MOVE_ON}; \
                      COMMIT",
-                    placeholders(finished.len(), 7),
+                    placeholders(finished.len(), 8),
                     placeholders(finished.len(), 5)
                 );
                 let mut query = sqlx::query(&sql);
@@ -354,6 +398,7 @@ impl Store {
             }
         };
         query?;
+        self.deliveries_changed();
         Ok(())
     }
 
@@ -371,6 +416,7 @@ impl Store {
         .await?;
         if done.rows_affected() == 1 {
             self.wake.notify_one();
+            self.deliveries_changed();
         }
         Ok(done.rows_affected() == 1)
     }

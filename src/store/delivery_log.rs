@@ -50,6 +50,8 @@ pub struct AttemptRecord {
     pub latency_ms: i64,
     pub response_body: Option<String>,
     pub attempted_at: i64,
+    /// The fault rule that shaped the attempt, as JSON, if one did.
+    pub fault: Option<String>,
 }
 
 impl Store {
@@ -83,7 +85,7 @@ impl Store {
         let sql = format!(
             "SELECT d.id, d.app_id, d.state, d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, \
                     e.id, e.seq, e.site_id, e.entity_id, e.slug, \
-                    a.attempt, a.status_code, a.error, a.latency_ms, a.response_body, a.attempted_at \
+                    a.attempt, a.status_code, a.error, a.latency_ms, a.response_body, a.attempted_at, a.fault \
              FROM webhook_deliveries d \
              JOIN outbox_events e ON e.seq = d.event_seq \
              LEFT JOIN webhook_attempts a ON a.delivery_id = d.id \
@@ -124,6 +126,7 @@ impl Store {
                     latency_ms: r.try_get(15)?,
                     response_body: r.try_get(16)?,
                     attempted_at: r.try_get(17)?,
+                    fault: r.try_get(18)?,
                 });
             }
         }

@@ -5,16 +5,21 @@ mod app_keys;
 mod browse;
 mod checkouts;
 mod clicks;
+mod clocks;
 mod counts;
 mod db;
 mod deliveries;
 mod delivery_log;
+mod fault_rules;
 mod group;
 mod migrations;
+mod notify;
 mod outbox;
 mod reach;
 mod reset;
 mod settings;
+mod sites;
+mod snapshot;
 mod template_cache;
 mod templates;
 
@@ -23,9 +28,14 @@ pub use checkouts::{CheckoutBodies, FromTemplate};
 pub use counts::Table;
 pub use deliveries::{After, Attempt, Claimed, Claimer, DeliveryState, EventRow};
 pub use delivery_log::{AttemptRecord, DeliveryRecord, LogFilter};
+pub use fault_rules::FaultRow;
 pub use group::GroupCommit;
+pub use notify::CONTROL_CHANNEL;
+pub use outbox::NewEvent;
 pub use reach::create_database;
 pub use reset::Removed;
+pub use sites::{KeyRow, SiteRow};
+pub use snapshot::{SiteState, StoredCheckout, StoredTemplate};
 pub use templates::TemplateRow;
 
 use anyhow::Context;
@@ -75,6 +85,11 @@ pub struct Store {
     subscribers_json: std::sync::Arc<str>,
     /// Woken after every commit that wrote events, so the dispatcher need not poll.
     wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Told whenever deliveries may have changed (new ones, attempts
+    /// recorded, replays), so a test waiting on the delivery log need not poll.
+    deliveries_changed: std::sync::Arc<tokio::sync::Notify>,
+    /// A PostgreSQL database's URL, for the listener of test-control changes.
+    url: Option<std::sync::Arc<str>>,
     /// Templates as clicks read them.
     templates: std::sync::Arc<template_cache::TemplateCache>,
     /// Commits concurrent writes together; `None` writes each on its own.
@@ -132,6 +147,8 @@ impl Store {
             subscribers: Default::default(),
             subscribers_json: "[]".into(),
             wake: Default::default(),
+            deliveries_changed: Default::default(),
+            url: None,
             templates: Default::default(),
             groups: None,
         }
@@ -167,7 +184,10 @@ impl Store {
                     .connect_with(options)
                     .await
                     .with_context(|| format!("connecting to {}", redact(url)))?;
-                Store::over(Db::Pool(pool.clone()), Db::Pool(pool), dialect)
+                Store {
+                    url: Some(url.into()),
+                    ..Store::over(Db::Pool(pool.clone()), Db::Pool(pool), dialect)
+                }
             }
             Dialect::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -221,7 +241,24 @@ impl Store {
     fn events_committed(&self) {
         if !self.subscribers.is_empty() {
             self.wake.notify_one();
+            self.deliveries_changed();
         }
+    }
+
+    /// Wakes whoever waits for the delivery log to change.
+    fn deliveries_changed(&self) {
+        self.deliveries_changed.notify_waiters();
+    }
+
+    /// What a request waiting for deliveries waits on (see [`Self::wake_handle`]
+    /// for the dispatcher's own).
+    pub fn deliveries_changed_handle(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.deliveries_changed.clone()
+    }
+
+    /// Wakes the dispatcher: deliveries may have come due (a site's clock moved).
+    pub fn wake_dispatcher(&self) {
+        self.wake.notify_one();
     }
 
     pub async fn ping(&self) -> bool {

@@ -86,6 +86,41 @@ pub(super) async fn enqueue_many(
 }
 
 impl Store {
+    /// Records one event for one app only (a test event), with its delivery;
+    /// returns the delivery's id.
+    pub async fn enqueue_for_app(
+        &self,
+        app_id: &str,
+        event_id: &str,
+        event: NewEvent<'_>,
+    ) -> crate::error::Result<i64> {
+        let mut conn = self.write.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time)              VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+        )
+        .bind(event_id)
+        .bind(event.site_id)
+        .bind(event.entity_id)
+        .bind(event.slug.as_str())
+        .bind(event.body)
+        .bind(event.time)
+        .fetch_one(&mut *tx)
+        .await?;
+        let delivery: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_deliveries (event_seq, app_id, next_attempt_at, created_at)              VALUES ($1, $2, $3, $3) RETURNING id",
+        )
+        .bind(seq)
+        .bind(app_id)
+        .bind(event.time)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.wake.notify_one();
+        self.deliveries_changed();
+        Ok(delivery)
+    }
+
     /// Records `event` in `tx` and commits: the change and its event land together,
     /// then the dispatcher is woken.
     pub(super) async fn commit_with_event(
@@ -129,7 +164,7 @@ pub(super) fn placeholders(rows: usize, columns: usize) -> String {
 }
 
 /// `rows` rows of `columns` uncast placeholders in the dialect's best form.
-fn text_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
+pub(super) fn text_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
     match dialect {
         Dialect::Postgres => values(rows, &vec![""; columns]),
         Dialect::Sqlite => placeholders(rows, columns),

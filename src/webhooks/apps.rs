@@ -155,6 +155,35 @@ impl AppSigner {
 
     /// The JWT body Wix POSTs for `event`. CPU-heavy: call off the async runtime.
     pub fn sign(&self, event: &EventRow, now_secs: i64) -> anyhow::Result<String> {
+        let keys = self
+            .keys
+            .get()
+            .context("signing key not loaded: call ready() first")?;
+        self.sign_with(&keys.pair, event, now_secs)
+    }
+
+    /// As [`Self::sign`], but signed with a key that is not the app's, so a
+    /// receiver's verification can be seen to refuse it (a `badSignature`
+    /// fault). The key is made on first use and kept for the process.
+    pub fn sign_as_stranger(&self, event: &EventRow, now_secs: i64) -> anyhow::Result<String> {
+        static STRANGER: std::sync::OnceLock<RsaKeyPair> = std::sync::OnceLock::new();
+        let pair = match STRANGER.get() {
+            Some(pair) => pair,
+            None => {
+                let pair = RsaKeyPair::generate(KeySize::Rsa2048)
+                    .map_err(|_| anyhow!("generating an RSA key failed"))?;
+                STRANGER.get_or_init(|| pair)
+            }
+        };
+        self.sign_with(pair, event, now_secs)
+    }
+
+    fn sign_with(
+        &self,
+        pair: &RsaKeyPair,
+        event: &EventRow,
+        now_secs: i64,
+    ) -> anyhow::Result<String> {
         let data = serde_json::to_string(&Envelope {
             app_id: &self.app_id,
             instance_id: &self.instance_id(&event.site_id),
@@ -167,12 +196,8 @@ impl AppSigner {
             iss: "wix.com",
             aud: &self.app_id,
         };
-        let keys = self
-            .keys
-            .get()
-            .context("signing key not loaded: call ready() first")?;
         let claims = serde_json::to_vec(&claims)?;
-        let signature_len = keys.pair.public_modulus_len();
+        let signature_len = pair.public_modulus_len();
         let mut token = String::with_capacity(
             JWT_HEADER.len()
                 + 2
@@ -183,14 +208,13 @@ impl AppSigner {
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(claims, &mut token);
         let mut signature = vec![0; signature_len];
-        keys.pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                token.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|e| anyhow::anyhow!("RSA signing failed: {e}"))?;
+        pair.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            token.as_bytes(),
+            &mut signature,
+        )
+        .map_err(|e| anyhow::anyhow!("RSA signing failed: {e}"))?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         Ok(token)

@@ -13,10 +13,11 @@ use rand::Rng;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::apps::AppSigner;
-use super::http::{parse_url, text, WebhookClient};
+use super::http::{drop_connection, parse_url, text, WebhookClient};
 use super::settings::DispatchSettings;
 use super::signing_threads::SigningPool;
 use crate::clock::Clock;
+use crate::faults::{Faults, Operation, Rule};
 use crate::store::{After, Attempt, Claimed, Claimer, Store};
 
 /// Time kept free at the end of a lease to record the attempt.
@@ -47,6 +48,8 @@ pub struct Dispatcher {
     client: WebhookClient,
     settings: DispatchSettings,
     clock: Clock,
+    /// Test control's fault rules; webhook rules shape attempts.
+    faults: Arc<Faults>,
     wake: Arc<Notify>,
     /// `None`: sign on the async workers themselves.
     signing: Option<SigningPool>,
@@ -62,6 +65,8 @@ struct Job {
     delivery: Claimed,
     slot: OwnedSemaphorePermit,
     to: Result<(Arc<AppSigner>, Uri), String>,
+    /// The webhook fault rule that fired for this attempt, if one did.
+    fault: Option<Arc<Rule>>,
 }
 
 /// The end of a run's time to answer, shared by its POSTs.
@@ -72,6 +77,7 @@ struct Signed {
     delivery: Claimed,
     slot: OwnedSemaphorePermit,
     post: Result<(Uri, String), String>,
+    fault: Option<Arc<Rule>>,
 }
 
 impl Dispatcher {
@@ -80,6 +86,7 @@ impl Dispatcher {
         apps: HashMap<String, Arc<AppSigner>>,
         settings: DispatchSettings,
         clock: Clock,
+        faults: Arc<Faults>,
         sign_on: SignOn,
     ) -> Self {
         let wake = store.wake_handle();
@@ -101,6 +108,7 @@ impl Dispatcher {
             client,
             settings,
             clock,
+            faults,
             wake,
             signing: match sign_on {
                 SignOn::Threads => Some(SigningPool::start()),
@@ -172,6 +180,7 @@ impl Dispatcher {
                             to: this.destination(&delivery),
                             slot: held.split(1).expect("a slot per claimed delivery"),
                             delivery,
+                            fault: None,
                         })
                         .collect();
                     drop(held);
@@ -201,7 +210,9 @@ impl Dispatcher {
     async fn claim(&self, claimer: &mut Claimer, limit: i64) -> anyhow::Result<Vec<Claimed>> {
         let now = self.clock.now_micros();
         let lease_until = now + self.settings.lease.as_micros() as i64;
-        Ok(claimer.claim(now, lease_until, limit).await?)
+        Ok(claimer
+            .claim(now, lease_until, limit, self.clock.max_offset())
+            .await?)
     }
 
     /// The app and URL a delivery goes to, or why it cannot be sent.
@@ -227,6 +238,7 @@ impl Dispatcher {
                 if let Err(e) = app.ready().await {
                     job.to = Err(format!("loading the signing key failed: {e:#}"));
                 }
+                job.fault = self.fault_for(&job.delivery).await;
             }
         }
         let now_secs = self.clock.now_micros() / 1_000_000;
@@ -255,8 +267,9 @@ impl Dispatcher {
                         delivery,
                         slot,
                         post,
+                        fault,
                     } = job;
-                    if let Err(e) = this.deliver(&delivery, post, deadline).await {
+                    if let Err(e) = this.deliver(&delivery, post, deadline, fault).await {
                         tracing::warn!(error = %format!("{e:#}"), "recording a webhook attempt failed");
                     }
                     drop(slot);
@@ -267,23 +280,49 @@ impl Dispatcher {
         while attempts.next().await.is_some() {}
     }
 
+    /// The webhook fault rule of the delivery's site that fires for this
+    /// attempt, if any. A failure to count it is logged and sends the
+    /// attempt as it is.
+    async fn fault_for(&self, delivery: &Claimed) -> Option<Arc<Rule>> {
+        let candidates = self.faults.candidates(
+            &delivery.event.site_id,
+            Operation::Webhook,
+            Some(&delivery.app_id),
+        );
+        if candidates.is_empty() {
+            return None;
+        }
+        match self.store.first_firing(candidates).await {
+            Ok(fired) => fired,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "counting a webhook fault failed; sending as is");
+                None
+            }
+        }
+    }
+
     async fn deliver(
         &self,
         delivery: &Claimed,
         post: Result<(Uri, String), String>,
         deadline: Deadline,
+        fault: Option<Arc<Rule>>,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
-        let outcome = match post {
-            Ok((url, token)) => self.attempt(delivery, url, token, deadline).await,
-            Err(e) => Outcome::failed(e),
+        let outcome = match (post, &fault) {
+            (Ok((url, token)), Some(rule)) => {
+                self.attempt_with_fault(delivery, url, token, rule).await
+            }
+            (Ok((url, token)), None) => self.attempt(delivery, url, token, deadline).await,
+            (Err(e), _) => Outcome::failed(e),
         };
         let attempt = Attempt {
             status_code: outcome.status.map(i64::from),
             error: outcome.error,
             latency_ms: started.elapsed().as_millis() as i64,
             response_body: outcome.body,
-            at: self.clock.now_micros(),
+            at: self.clock.site_now(&delivery.event.site_id),
+            fault: fault.as_deref().map(fault_note),
         };
         let after = if outcome.delivered {
             After::Delivered
@@ -299,6 +338,59 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// An attempt as a fault rule shapes it: after its delay, the
+    /// connection dropped before the request is sent, or the request sent
+    /// twice (the same event id) and the first answer kept. (A bad
+    /// signature was made when the job was signed.)
+    async fn attempt_with_fault(
+        &self,
+        delivery: &Claimed,
+        url: Uri,
+        token: String,
+        rule: &Rule,
+    ) -> Outcome {
+        let delay = Duration::from_millis(rule.spec.delay_ms.unwrap_or(0));
+        if !self.fits_in_lease(delivery, delay) {
+            return Outcome::failed(
+                "the lease ran out before sending; left for the next claim".into(),
+            );
+        }
+        tokio::time::sleep(delay).await;
+        if rule.spec.drop_connection {
+            let dropped = tokio::time::timeout(self.settings.timeout, drop_connection(&url)).await;
+            return Outcome::failed(match dropped {
+                Ok(Ok(())) => format!(
+                    "fault {}: the connection was dropped before the request was sent",
+                    rule.id
+                ),
+                Ok(Err(e)) => format!("fault {}: dropping the connection: {e}", rule.id),
+                Err(_) => format!(
+                    "fault {}: no connection within {:?}",
+                    rule.id, self.settings.timeout
+                ),
+            });
+        }
+        let deadline = tokio::time::sleep(self.settings.timeout).shared();
+        if rule.spec.duplicate {
+            let (first, _second) = tokio::join!(
+                self.attempt(delivery, url.clone(), token.clone(), deadline.clone()),
+                self.attempt(delivery, url, token, deadline)
+            );
+            return first;
+        }
+        self.attempt(delivery, url, token, deadline).await
+    }
+
+    /// Whether an attempt started after `delay` still ends inside its lease.
+    fn fits_in_lease(&self, delivery: &Claimed, delay: Duration) -> bool {
+        // Sending must end inside the lease, or another instance could claim
+        // this delivery and send it at the same time.
+        let must_end_by = self.clock.now_micros()
+            + (delay + self.settings.timeout).as_micros() as i64
+            + LEASE_MARGIN_MICROS;
+        must_end_by <= delivery.lease_until
+    }
+
     async fn attempt(
         &self,
         delivery: &Claimed,
@@ -306,12 +398,7 @@ impl Dispatcher {
         token: String,
         deadline: Deadline,
     ) -> Outcome {
-        // Sending must end inside the lease, or another instance could claim
-        // this delivery and send it at the same time.
-        let must_end_by = self.clock.now_micros()
-            + self.settings.timeout.as_micros() as i64
-            + LEASE_MARGIN_MICROS;
-        if must_end_by > delivery.lease_until {
+        if !self.fits_in_lease(delivery, Duration::ZERO) {
             return Outcome::failed(
                 "the lease ran out before sending; left for the next claim".into(),
             );
@@ -360,19 +447,45 @@ fn backoff(poll_interval: Duration, failures: u32) -> Duration {
 /// The longest wait between claims while the database is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// Signs each job's event as its app's webhook JWT, one after another.
+/// Signs each job's event as its app's webhook JWT, one after another (with
+/// another key where a `badSignature` fault fired).
 fn sign_run(run: Vec<Job>, now_secs: i64) -> Vec<Signed> {
     run.into_iter()
-        .map(|job| Signed {
-            post: job.to.and_then(|(app, url)| {
-                app.sign(&job.delivery.event, now_secs)
-                    .map(|token| (url, token))
-                    .map_err(|e| format!("signing failed: {e:#}"))
-            }),
-            delivery: job.delivery,
-            slot: job.slot,
+        .map(|job| {
+            let stranger = job.fault.as_ref().is_some_and(|f| f.spec.bad_signature);
+            Signed {
+                post: job.to.and_then(|(app, url)| {
+                    let event = &job.delivery.event;
+                    let token = if stranger {
+                        app.sign_as_stranger(event, now_secs)
+                    } else {
+                        app.sign(event, now_secs)
+                    };
+                    token
+                        .map(|token| (url, token))
+                        .map_err(|e| format!("signing failed: {e:#}"))
+                }),
+                delivery: job.delivery,
+                slot: job.slot,
+                fault: job.fault,
+            }
         })
         .collect()
+}
+
+/// What the delivery log says of a fault rule that shaped an attempt.
+fn fault_note(rule: &Rule) -> String {
+    let spec = &rule.spec;
+    let effects: Vec<&str> = [
+        (spec.delay_ms.is_some(), "delay"),
+        (spec.drop_connection, "dropConnection"),
+        (spec.duplicate, "duplicate"),
+        (spec.bad_signature, "badSignature"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    serde_json::json!({"id": rule.id, "effects": effects}).to_string()
 }
 
 /// Splits `jobs` into at most `runs` runs of nearly equal length, in order.

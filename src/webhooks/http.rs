@@ -74,6 +74,39 @@ pub async fn text(response: Response<Incoming>) -> Option<String> {
     Some(String::from_utf8_lossy(&body).into_owned())
 }
 
+/// What a receiver sees of a `dropConnection` fault: a connection opened,
+/// the start of a POST written (for http; an https receiver sees its
+/// handshake cut), and the connection closed before the request is whole.
+pub async fn drop_connection(url: &Uri) -> std::io::Result<()> {
+    let host = url.host().unwrap_or("localhost").trim_matches(['[', ']']);
+    let port = url
+        .port_u16()
+        .unwrap_or(if url.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    let stream = tokio::net::TcpStream::connect((host, port)).await?;
+    if url.scheme_str() == Some("http") {
+        let path = url.path_and_query().map_or("/", |p| p.as_str());
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\neyJhbGciOi"
+        );
+        let mut rest = head.as_bytes();
+        while !rest.is_empty() {
+            stream.writable().await?;
+            match stream.try_write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // Closed with the request half sent.
+    drop(stream);
+    Ok(())
+}
+
 /// An absolute http or https URL, or why not.
 pub fn parse_url(url: &str) -> Result<Uri, String> {
     let uri: Uri = url.parse().map_err(|e| format!("{e}"))?;
