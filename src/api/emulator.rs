@@ -118,9 +118,17 @@ async fn deliveries(
         before: None,
         limit,
     };
-    let deliveries = match wait_for(&params, limit)? {
+    let deliveries = match wait_for(&params)? {
         Some((wanted, timeout)) => {
-            crate::control::waiting::deliveries(&state, &filter, wanted, timeout).await?
+            // Counted up to `wanted`, answered up to `limit`.
+            let counting = LogFilter {
+                limit: limit.max(wanted as i64),
+                ..filter
+            };
+            let mut found =
+                crate::control::waiting::deliveries(&state, &counting, wanted, timeout).await?;
+            found.truncate(limit as usize);
+            found
         }
         None => state.store.list_deliveries(&filter).await?,
     };
@@ -128,29 +136,19 @@ async fn deliveries(
     Ok(Json(json!({"deliveries": deliveries})))
 }
 
-/// `waitFor=N` (at most `limit`) and `timeoutMs=T` (default 10 s, at most
-/// 60 s): how many deliveries to wait for, and for how long.
-fn wait_for(
-    params: &HashMap<String, String>,
-    limit: i64,
-) -> Result<Option<(usize, std::time::Duration)>> {
+/// `waitFor=N` (1 to 1000) and `timeoutMs=T` (default 10 s, at most 60 s;
+/// nothing without `waitFor`): how many deliveries to wait for, and for how long.
+fn wait_for(params: &HashMap<String, String>) -> Result<Option<(usize, std::time::Duration)>> {
     let Some(wanted) = params.get("waitFor") else {
-        if params.contains_key("timeoutMs") {
-            return Err(ApiError::validation(
-                "timeoutMs",
-                "OTHER",
-                "is how long waitFor waits: give waitFor too",
-            ));
-        }
         return Ok(None);
     };
-    let wanted = match wanted.parse::<i64>() {
-        Ok(n) if (1..=limit).contains(&n) => n as usize,
+    let wanted = match wanted.parse::<usize>() {
+        Ok(n) if (1..=1000).contains(&n) => n,
         _ => {
             return Err(ApiError::validation(
                 "waitFor",
                 "FORMAT",
-                format!("must be a whole number from 1 to limit ({limit})"),
+                "must be a whole number from 1 to 1000",
             ))
         }
     };

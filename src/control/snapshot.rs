@@ -21,6 +21,10 @@ use crate::validate::is_guid;
 /// The format's version; a document of another is refused.
 pub const VERSION: u64 = 1;
 
+/// The highest `lastEventSequence` taken (2^53 - 1, the largest integer
+/// every JSON reader keeps exact), so a restore never exhausts the sequence.
+const MAX_SEQUENCE: i64 = (1 << 53) - 1;
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Snapshot<'a> {
@@ -137,14 +141,17 @@ pub fn read(doc: &Value, now: i64) -> Result<SiteState, Vec<FieldViolation>> {
     }
     let last_event_seq = match fields.get("lastEventSequence") {
         None | Some(Value::Null) => 0,
-        Some(v) => v.as_i64().filter(|n| *n >= 0).unwrap_or_else(|| {
-            wrong.push(FieldViolation::new(
-                "lastEventSequence",
-                "FORMAT",
-                "must be a whole number, 0 or more",
-            ));
-            0
-        }),
+        Some(v) => v
+            .as_i64()
+            .filter(|n| (0..=MAX_SEQUENCE).contains(n))
+            .unwrap_or_else(|| {
+                wrong.push(FieldViolation::new(
+                    "lastEventSequence",
+                    "FORMAT",
+                    format!("must be a whole number from 0 to {MAX_SEQUENCE}"),
+                ));
+                0
+            }),
     };
     let templates = read_templates(fields.get("templates"), now, &mut wrong);
     let checkouts = read_checkouts(fields.get("checkouts"), now, &mut wrong);

@@ -9,6 +9,7 @@ mod checkouts;
 mod clicks;
 mod console;
 mod contract;
+mod control;
 mod crash;
 mod edges;
 mod emulator;

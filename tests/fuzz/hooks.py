@@ -13,6 +13,9 @@ import json
 import schemathesis
 
 UPDATE = "PATCH /ecom/v1/checkout-templates/{id}"
+DELETE_SITE = "DELETE /_emulator/sites/{siteId}"
+CLOCK = "POST /_emulator/clock"
+RESTORE = "PUT /_emulator/snapshot"
 QUERY = "POST /ecom/v1/checkout-templates/query"
 CREATE_CHECKOUT = "POST /ecom/v1/checkout-templates/{id}/create-checkout-from-template"
 
@@ -50,6 +53,19 @@ def _depends_on_state(operation, status, body):
         return code == "CANNOT_UPDATE_CHECKOUT_TEMPLATE_WITH_UNSUPPORTED_FIELD" and field in EXTERNAL_REFERENCE_PATHS
     if operation == CREATE_CHECKOUT and status == 428:
         return code in PRECONDITIONS
+    if operation == DELETE_SITE and status == 409:
+        # The fuzzed site comes from the first start, so it cannot be deleted.
+        return code == "SITE_IS_CONFIGURED"
+    violations = (details.get("validationError") or {}).get("fieldViolations") or []
+    if operation == CLOCK and status == 400:
+        # The site's clock cannot go back before what the site wrote.
+        return len(violations) == 1 and violations[0].get("field") in ("set", "reset") and "cannot go back" in (
+            violations[0].get("description") or ""
+        )
+    if operation == RESTORE and status == 400:
+        # An id given twice in one list: JSON Schema cannot say "unique by a
+        # nested field", so the document says it in prose.
+        return bool(violations) and all("appears twice" in (v.get("description") or "") for v in violations)
     if operation == QUERY and status == 400:
         # A cursor is valid only if the emulator made it; a generated one never is.
         violations = (details.get("validationError") or {}).get("fieldViolations") or []
@@ -57,6 +73,18 @@ def _depends_on_state(operation, status, body):
             0
         ].get("description") == "is not a valid cursor"
     return False
+
+
+@schemathesis.hook
+def map_query(context, query):
+    """A wait on the delivery log (waitFor) is held up to timeoutMs, 10 s by
+    default: longer than the fuzzer waits for an answer. Valid waits are kept
+    short here; an invalid timeoutMs is left as generated, to be refused."""
+    if isinstance(query, dict) and "waitFor" in query:
+        timeout = query.get("timeoutMs")
+        if timeout is None or (isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 500):
+            query["timeoutMs"] = 500
+    return query
 
 
 @schemathesis.hook
