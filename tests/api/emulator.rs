@@ -74,12 +74,21 @@ on_both_engines!(reset_removes_one_sites_data_only, |engine| async move {
         .call(Method::POST, "/_emulator/reset", VISITOR_A, SITE_A, None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // Test control goes too: the site's fault rules, and its clock's offset.
+    app.admin(
+        Method::POST,
+        "/_emulator/faults",
+        Some(json!({"operation": "getCheckout", "delayMs": 1})),
+    )
+    .await;
     let (status, body) = app.admin(Method::POST, "/_emulator/reset", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body["removed"],
-        json!({"checkoutTemplates": 1, "checkouts": 1, "events": 2})
+        json!({"checkoutTemplates": 1, "checkouts": 1, "events": 2, "faultRules": 1})
     );
+    let (_, rules) = app.admin(Method::GET, "/_emulator/faults", None).await;
+    assert_eq!(rules["faults"], json!([]));
     let (status, _) = app
         .admin(
             Method::GET,
