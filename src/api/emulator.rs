@@ -116,6 +116,7 @@ async fn deliveries(
         entity_id: text("entityId")?,
         slug,
         before: None,
+        min_attempts: min_attempts(&params)?,
         limit,
     };
     let deliveries = match wait_for(&params)? {
@@ -136,9 +137,35 @@ async fn deliveries(
     Ok(Json(json!({"deliveries": deliveries})))
 }
 
+/// `minAttempts=N` (1 to 100): only deliveries with N attempts recorded, so
+/// a test can wait for a failure before moving the clock past its resend.
+fn min_attempts(params: &HashMap<String, String>) -> Result<Option<i64>> {
+    match params.get("minAttempts").map(|n| n.parse::<i64>()) {
+        None => Ok(None),
+        Some(Ok(n)) if (1..=100).contains(&n) => Ok(Some(n)),
+        Some(_) => Err(ApiError::validation(
+            "minAttempts",
+            "FORMAT",
+            "must be a whole number from 1 to 100",
+        )),
+    }
+}
+
 /// `waitFor=N` (1 to 1000) and `timeoutMs=T` (default 10 s, at most 60 s;
 /// nothing without `waitFor`): how many deliveries to wait for, and for how long.
 fn wait_for(params: &HashMap<String, String>) -> Result<Option<(usize, std::time::Duration)>> {
+    let most = crate::control::waiting::MAX_WAIT.as_millis() as u64;
+    let timeout = match params.get("timeoutMs").map(|t| t.parse::<u64>()) {
+        None => 10_000,
+        Some(Ok(t)) if t <= most => t,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "timeoutMs",
+                "FORMAT",
+                format!("must be a whole number of milliseconds from 0 to {most}"),
+            ))
+        }
+    };
     let Some(wanted) = params.get("waitFor") else {
         return Ok(None);
     };
@@ -149,18 +176,6 @@ fn wait_for(params: &HashMap<String, String>) -> Result<Option<(usize, std::time
                 "waitFor",
                 "FORMAT",
                 "must be a whole number from 1 to 1000",
-            ))
-        }
-    };
-    let most = crate::control::waiting::MAX_WAIT.as_millis() as u64;
-    let timeout = match params.get("timeoutMs").map(|t| t.parse::<u64>()) {
-        None => 10_000,
-        Some(Ok(t)) if t <= most => t,
-        Some(_) => {
-            return Err(ApiError::validation(
-                "timeoutMs",
-                "FORMAT",
-                format!("must be a whole number of milliseconds from 0 to {most}"),
             ))
         }
     };

@@ -12,6 +12,7 @@
 mod assets;
 mod checkout_view;
 mod checkouts;
+mod control;
 mod form;
 mod page;
 mod session;
@@ -41,6 +42,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(templates::router())
         .merge(checkouts::router())
         .merge(webhooks::router())
+        .merge(control::router())
         .merge(assets::router())
         .merge(site::router())
         .layer(middleware::from_fn(security_headers))

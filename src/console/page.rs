@@ -16,7 +16,7 @@ pub struct Shell {
 
 /// The navigation bar of a signed-in user.
 pub struct Nav {
-    /// Which of "templates", "checkouts", "webhooks" is open.
+    /// Which of "templates", "checkouts", "webhooks", "control" is open.
     pub current: &'static str,
     pub site_id: String,
     /// Every site the key may see; a switcher shows when there are several.

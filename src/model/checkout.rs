@@ -187,7 +187,7 @@ impl Line {
             quantity,
             unit,
             full,
-            total: unit * Decimal::from(quantity),
+            total: unit.saturating_mul(Decimal::from(quantity)),
             payment_option: FULL_PAYMENT_ONLINE.to_string(),
             deposit: None,
             modifiers: Decimal::ZERO,
@@ -255,7 +255,9 @@ fn build(template: &Doc, pricing: &Pricing, currency: &str, marker: &str) -> Res
         lines.push(custom_line(item, line_id(), &mut prices));
     }
 
-    let subtotal: Decimal = lines.iter().map(|l| l.total).sum();
+    let subtotal = lines
+        .iter()
+        .fold(Decimal::ZERO, |sum, l| sum.saturating_add(l.total));
     let line_ids: Vec<Value> = lines.iter().map(|l| l.id.clone()).collect();
     let (discount, applied) = apply_coupon(template, pricing, subtotal, &mut prices, &line_ids);
     let totals: Vec<Decimal> = lines.iter().map(|l| l.total).collect();
@@ -342,7 +344,7 @@ fn catalog_line(
     fields.insert("paymentOption".into(), json!(line.payment_option));
     if let Some(deposit) = line.deposit {
         fields.insert("depositAmount".into(), prices.of(deposit));
-        line.deposit = Some(deposit * Decimal::from(quantity));
+        line.deposit = Some(deposit.saturating_mul(Decimal::from(quantity)));
     }
     insert_some(
         fields,
@@ -453,7 +455,7 @@ fn custom_line(item: &Value, id: Value, prices: &mut Prices) -> Line {
     fields.insert("paymentOption".into(), json!(line.payment_option));
     if let Some(deposit) = decimal_at(item, "depositAmount") {
         fields.insert("depositAmount".into(), prices.of(deposit));
-        line.deposit = Some(deposit * Decimal::from(quantity));
+        line.deposit = Some(deposit.saturating_mul(Decimal::from(quantity)));
     }
     let available = item.get("quantityAvailable").and_then(Value::as_i64);
     fields.insert("availability".into(), availability(quantity, available));
@@ -463,7 +465,7 @@ fn custom_line(item: &Value, id: Value, prices: &mut Prices) -> Line {
         let (groups, per_unit) = modifier_groups(groups, prices);
         fields.insert("modifierGroups".into(), groups);
         fields.insert("modifiersTotalPrice".into(), prices.of(per_unit));
-        line.modifiers = per_unit * Decimal::from(quantity);
+        line.modifiers = per_unit.saturating_mul(Decimal::from(quantity));
     }
     line
 }
@@ -490,7 +492,7 @@ fn modifier_groups(groups: &[Value], prices: &mut Prices) -> (Value, Decimal) {
                     translate_at(m, "details");
                     let price = decimal_at(m, "price").unwrap_or(Decimal::ZERO);
                     let quantity = m.get("quantity").and_then(Value::as_i64).unwrap_or(1);
-                    total += price * Decimal::from(quantity);
+                    total = total.saturating_add(price.saturating_mul(Decimal::from(quantity)));
                     if m.contains_key("price") {
                         m.insert("price".into(), prices.of(price));
                     }
@@ -659,6 +661,14 @@ fn checkout_fields(
     checkout
 }
 
+/// `p` percent of `amount`; exact unless `amount × p` would not fit a decimal.
+fn percent_of(amount: Decimal, p: Decimal) -> Decimal {
+    amount.checked_mul(p).map_or_else(
+        || amount / Decimal::ONE_HUNDRED * p,
+        |x| x / Decimal::ONE_HUNDRED,
+    )
+}
+
 /// The coupon as an applied discount, rounded to the cent and at most the
 /// subtotal. While no coupons are configured any code is kept with a zero
 /// amount; once some are, an unknown code is not applied.
@@ -682,14 +692,19 @@ fn apply_coupon(
         match pricing.coupons.get(code) {
             None => return (Decimal::ZERO, vec![]),
             Some(c) => match (c.percent_off, c.amount_off) {
-                (Some(p), _) => round_currency(subtotal * p / Decimal::ONE_HUNDRED),
+                (Some(p), _) => round_currency(percent_of(subtotal, p)),
                 (None, Some(a)) => round_currency(a),
                 (None, None) => Decimal::ZERO,
             },
         }
     };
     // Never more than the subtotal, in whole cents.
-    let amount = amount.min((subtotal * Decimal::ONE_HUNDRED).floor() / Decimal::ONE_HUNDRED);
+    let whole_cents = subtotal
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .map_or(subtotal.floor(), |cents| {
+            cents.floor() / Decimal::ONE_HUNDRED
+        });
+    let amount = amount.min(whole_cents);
     let coupon_id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, code.as_bytes()).to_string();
     let applied = json!({
         "coupon": {"id": coupon_id, "code": code, "amount": prices.of(amount), "name": code},

@@ -14,23 +14,39 @@ use rust_decimal::Decimal;
 /// whose exact shares lost the most to rounding down; among equal losses, to
 /// the earlier line. (The largest remainder method.)
 pub fn spread(discount: Decimal, totals: &[Decimal]) -> Vec<Decimal> {
-    let sum: Decimal = totals.iter().sum();
+    let sum = totals
+        .iter()
+        .fold(Decimal::ZERO, |sum, t| sum.saturating_add(*t));
     if discount <= Decimal::ZERO || sum <= Decimal::ZERO {
         return vec![Decimal::ZERO; totals.len()];
     }
     let discount = discount.min(sum);
-    let scale = totals
+    let mut scale = totals
         .iter()
         .chain([&discount])
         .map(|d| d.normalize().scale())
         .max()
         .unwrap_or(0)
         .max(2);
+    // Finer units than a decimal can count for this discount are no use.
+    while scale > 0 && discount.checked_div(Decimal::new(1, scale)).is_none() {
+        scale -= 1;
+    }
     let unit = Decimal::new(1, scale);
+    let in_units = discount / unit;
     // In units: the exact share, what rounding down keeps, what it loses.
-    let exact: Vec<Decimal> = totals.iter().map(|t| discount * *t / sum / unit).collect();
+    // (discount × total first, as it is exact; by the ratio when that would
+    // not fit a decimal.)
+    let exact: Vec<Decimal> = totals
+        .iter()
+        .map(|t| {
+            discount
+                .checked_mul(*t)
+                .map_or_else(|| (*t / sum).saturating_mul(in_units), |x| x / sum / unit)
+        })
+        .collect();
     let mut shares: Vec<Decimal> = exact.iter().map(|e| e.floor()).collect();
-    let left = (discount / unit - shares.iter().sum::<Decimal>())
+    let left = (in_units - shares.iter().sum::<Decimal>())
         .round()
         .max(Decimal::ZERO);
     let mut by_loss: Vec<usize> = (0..totals.len()).collect();
@@ -63,9 +79,10 @@ impl Part {
 }
 
 impl std::ops::AddAssign for Part {
+    /// Saturating: no template's amounts may take the emulator down.
     fn add_assign(&mut self, other: Part) {
-        self.subtotal += other.subtotal;
-        self.discount += other.discount;
+        self.subtotal = self.subtotal.saturating_add(other.subtotal);
+        self.discount = self.discount.saturating_add(other.discount);
     }
 }
 

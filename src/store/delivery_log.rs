@@ -19,6 +19,8 @@ pub struct LogFilter {
     pub slug: Option<Slug>,
     /// Only deliveries older than this one (a page boundary).
     pub before: Option<i64>,
+    /// Only deliveries with at least this many attempts recorded.
+    pub min_attempts: Option<i64>,
     pub limit: i64,
 }
 
@@ -77,6 +79,13 @@ impl Store {
         }
         if let Some(before) = filter.before {
             wanted.push_str(&format!(" AND d.id < {before}"));
+        }
+        if let Some(n) = filter.min_attempts {
+            // Claimed attempts are counted in `d.attempts` before they end;
+            // recorded ones have their row.
+            wanted.push_str(&format!(
+                " AND d.attempts >= {n} AND (SELECT COUNT(*) FROM webhook_attempts a WHERE a.delivery_id = d.id) >= {n}"
+            ));
         }
         wanted.push_str(&format!(
             " ORDER BY d.id DESC LIMIT {}",

@@ -499,3 +499,37 @@ on_both_engines!(
         assert_eq!(s, StatusCode::NOT_FOUND, "the old shape is not read");
     }
 );
+
+// Amounts at the edges of what the types allow (a custom item's deposit has
+// no bound, a price any number of decimal places) are priced without a
+// fault: sums and products that would not fit a decimal saturate, and the
+// discount is shared out in units a decimal can count.
+on_both_engines!(extreme_amounts_never_fail_a_checkout, |engine| async move {
+    let app = TestApp::spawn_with(engine, &format!("{BASE_CONFIG}{CATALOG}")).await;
+    let item = |price: &str, quantity: i64, extra: Value| {
+        let mut item = json!({"quantity": quantity, "price": price, "productName": {"original": "Edge"}, "itemType": {"preset": "PHYSICAL"}});
+        item.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        item
+    };
+    let templates = [
+        // The deposit the fuzzer found: -7.9e28 for each of 100,000.
+        json!({"customLineItems": [item("1", 100_000, json!({"depositAmount": "-79228162514264337593543950335.2366", "paymentOption": "DEPOSIT_ONLINE"}))]}),
+        json!({"customLineItems": [item("1000000000000000", 100_000, json!({"depositAmount": "79228162514264337593543950335", "paymentOption": "DEPOSIT_ONLINE"}))]}),
+        // A 10 % coupon over a price of 28 decimal places and a very large line.
+        json!({"couponCode": "TENOFF", "customLineItems": [
+            item("0.0000000000000000000000000001", 1, json!({})),
+            item("1000000000000000", 100_000, json!({})),
+        ]}),
+    ];
+    for template in templates {
+        let id = app.create_id(template.clone()).await;
+        let (status, created) = checkout_from(&app, &id).await;
+        assert_eq!(status, StatusCode::OK, "{template}: {created}");
+        let c = fetch_checkout(&app, created["checkoutId"].as_str().unwrap()).await;
+        assert!(c["priceSummary"]["total"]["amount"].is_string(), "{c}");
+        let (status, _) = app.click(&id, SITE_A).await;
+        assert_eq!(status, StatusCode::FOUND);
+    }
+});

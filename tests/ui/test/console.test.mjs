@@ -388,6 +388,59 @@ describe(`console on ${engine}`, { timeout: 120_000 }, () => {
     await eventually(() => receiver.events.some((e) => e.slug === 'deleted' && e.entityId === formTemplateId), 'the deleted event');
   });
 
+  test('test control: advance the clock, add and delete a fault rule, send a test event, see the journal', async () => {
+    const page = signedIn;
+    await page.getByRole('link', { name: 'Test control', exact: true }).click();
+    await page.getByRole('heading', { name: 'Test control' }).waitFor();
+    const siteTime = async () => Date.parse((await page.locator('#site-time').innerText()).replace(' UTC', 'Z').replace(' ', 'T'));
+    const before = await siteTime();
+    await page.getByLabel('Seconds', { exact: true }).fill('3600');
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    await page.getByRole('status').filter({ hasText: 'clock moved' }).waitFor();
+    const after = await siteTime();
+    assert.ok(after - before >= 3_590_000, `an hour ahead: ${before} → ${after}`);
+    const { now } = await emulator.api('GET', '/_emulator/clock');
+    assert.ok(Math.abs(Date.parse(now) - after) < 60_000, 'the API reads the same clock');
+
+    // A rule the validator refuses is shown with its reason, and not made.
+    await page.getByLabel('Operation', { exact: true }).selectOption('getCheckoutTemplate');
+    await page.getByRole('button', { name: 'Add fault rule' }).click();
+    await page.getByRole('alert').filter({ hasText: 'a fault must do something' }).waitFor();
+    await page.getByLabel('Operation', { exact: true }).selectOption('getCheckoutTemplate');
+    await page.getByLabel('Status', { exact: true }).fill('503');
+    await page.getByLabel('Times', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Add fault rule' }).click();
+    await page.getByRole('status').filter({ hasText: 'fault rule was made' }).waitFor();
+    const { faults } = await emulator.api('GET', '/_emulator/faults');
+    assert.equal(faults.length, 1);
+    assert.deepEqual([faults[0].operation, faults[0].status, faults[0].remaining], ['getCheckoutTemplate', 503, 1]);
+    const get = await fetch(url('/ecom/v1/checkout-templates/e5cda5ba-2f1a-4c2e-8a4b-1b2c3d4e5f60'), { headers: { authorization: ADMIN_KEY, 'wix-site-id': SITE } });
+    assert.equal(get.status, 503, 'the rule fires');
+    await page.reload();
+    await page.getByRole('button', { name: `Delete fault rule ${faults[0].id}` }).waitFor();
+    await shot(page, 'test-control');
+    await page.getByRole('button', { name: `Delete fault rule ${faults[0].id}` }).click();
+    await page.getByRole('status').filter({ hasText: 'fault rule was deleted' }).waitFor();
+    assert.deepEqual((await emulator.api('GET', '/_emulator/faults')).faults, []);
+
+    // The journal shows the request the rule answered, and which rule it was.
+    assert.equal(await page.getByRole('button', { name: `Delete fault rule ${faults[0].id}` }).count(), 0);
+    const answered = page.getByRole('row').filter({ has: page.getByRole('cell', { name: faults[0].id, exact: true }) });
+    assert.match(await answered.innerText(), /getCheckoutTemplate\s+503/);
+
+    // A test event reaches the receiver, as a real one would.
+    const sent = receiver.events.length;
+    await page.getByLabel('Event', { exact: true }).selectOption('used');
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByRole('status').filter({ hasText: 'test event is queued' }).waitFor();
+    await eventually(() => receiver.events.length > sent && receiver.events.at(-1).slug === 'used', 'the test event to arrive');
+
+    // Back on the machine's time is refused: the site wrote things an hour ahead.
+    await emulator.api('POST', '/ecom/v1/checkout-templates', { checkoutTemplate: { customLineItems: [{ quantity: 1, productName: { original: 'Later' }, itemType: { preset: 'PHYSICAL' } }] } });
+    await page.getByRole('button', { name: "Back to the machine's time" }).click();
+    await page.getByRole('alert').filter({ hasText: 'cannot go back' }).waitFor();
+  });
+
   test('no page threw an error or opened a dialog', () => {
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(dialogs, []);
