@@ -9,7 +9,9 @@
 //! them). BENCH_ENGINES=sqlite|postgres picks one engine; BENCH_SECONDS sets
 //! each wrk run's length (default 5); BENCH_PARTS picks parts (default
 //! "endpoints,prism,scaling,filters,memory,pgbench"; "console" times the
-//! console's pages with 10,000 templates).
+//! console's pages with 10,000 templates); BENCH_CASES picks endpoints by
+//! the start of their names ("click,create"); BENCH_BIN measures another
+//! build of the binary.
 
 mod common;
 
@@ -283,7 +285,12 @@ async fn endpoints(engine: Engine, dir: &Path, report: &mut String) -> Vec<(Stri
     writeln!(report, "|---|{}---|", "---|".repeat(CONCURRENCY.len())).unwrap();
     let mut peak_rss = idle_rss;
     let mut at_32 = Vec::new();
-    for (name, lua) in &cases {
+    // BENCH_CASES=click,create runs only the endpoints whose names start so.
+    let wanted = std::env::var("BENCH_CASES").unwrap_or_default();
+    let picked = |name: &str| {
+        wanted.is_empty() || wanted.split(',').any(|w| name.starts_with(w.trim()))
+    };
+    for (name, lua) in cases.iter().filter(|(name, _)| picked(name)) {
         let mut cells = Vec::new();
         let mut errors = 0;
         for c in CONCURRENCY {

@@ -144,9 +144,11 @@ impl Database {
     }
 }
 
-/// The release binary, built by `cargo bench` with the bench (release) profile.
-pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_checkout-templates")
+/// The release binary, built by `cargo bench` with the bench (release)
+/// profile; or `BENCH_BIN`, another build to measure the same way (an
+/// earlier commit's, say, for a before-and-after in one run).
+pub fn binary() -> String {
+    std::env::var("BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_checkout-templates").to_string())
 }
 
 pub struct Server {

@@ -15,7 +15,7 @@ export const OTHER_ADMIN_KEY = 'sdk-other-admin-key';
 export const APP_ID = '5ad50e1a-0000-4000-8000-00000000a11c';
 export const CATALOG_APP = '215238eb-22a5-4c36-9e7b-e7c08025e04e';
 
-function config(webhookUrl) {
+function config(webhookUrl, wixResends) {
   return `
 [[sites]]
 id = "${SITE}"
@@ -59,15 +59,16 @@ percent_off = "10"
 max_body_bytes = 65536
 
 [webhooks]
-retry_schedule_secs = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]
+${wixResends ? '# Wix\'s resend schedule: a minute, then longer' : 'retry_schedule_secs = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]'}
 poll_interval_ms = 50
 `;
 }
 
 /** Starts the emulator; resolves once it wrote its start-up facts to its ready file. */
-export async function startEmulator({ webhookUrl } = {}) {
+/** `wixResends`: Wix's resend schedule rather than fast resends. */
+export async function startEmulator({ webhookUrl, wixResends = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ct-sdk-'));
-  writeFileSync(join(dir, 'config.toml'), config(webhookUrl));
+  writeFileSync(join(dir, 'config.toml'), config(webhookUrl, wixResends));
   const db = freshDatabase(process.env.CT_ENGINE, dir, 'ct_sdk');
   const tls = process.env.CT_TLS_DIR;
   const emulator = await startBinary(

@@ -84,3 +84,24 @@ test('"Verify webhooks" receives and verifies every event', async () => {
     out.child.kill();
   }
 });
+
+test('"Testing your app against it" runs as written', async () => {
+  // An emulator of its own, whose app sends webhooks to the script's port.
+  const hookPort = await freePort();
+  // Wix's resends (a minute): only the script's clock makes it pass in time.
+  const own = await startEmulator({ webhookUrl: `http://127.0.0.1:${hookPort}/`, wixResends: true });
+  try {
+    const out = run(snippet('test-your-app.mjs'), {
+      EMULATOR_URL: own.http,
+      EMULATOR_HOST: own.apiBaseUrl,
+      WIX_API_KEY: ADMIN_KEY,
+      WIX_APP_ID: APP_ID,
+      PORT: String(hookPort),
+    });
+    assert.equal(await out.exited, 0, out.text);
+    assert.match(out.text, /^attempt 1 failed; next at \d{4}-\d{2}-\d{2}T[\d:.]+Z$/m);
+    assert.match(out.text, /^attempt 2 delivered; the app saw checkout [0-9a-f-]{36}$/m);
+  } finally {
+    await own.stop();
+  }
+});
