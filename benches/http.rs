@@ -287,9 +287,8 @@ async fn endpoints(engine: Engine, dir: &Path, report: &mut String) -> Vec<(Stri
     let mut at_32 = Vec::new();
     // BENCH_CASES=click,create runs only the endpoints whose names start so.
     let wanted = std::env::var("BENCH_CASES").unwrap_or_default();
-    let picked = |name: &str| {
-        wanted.is_empty() || wanted.split(',').any(|w| name.starts_with(w.trim()))
-    };
+    let picked =
+        |name: &str| wanted.is_empty() || wanted.split(',').any(|w| name.starts_with(w.trim()));
     for (name, lua) in cases.iter().filter(|(name, _)| picked(name)) {
         let mut cells = Vec::new();
         let mut errors = 0;

@@ -148,7 +148,8 @@ impl Database {
 /// profile; or `BENCH_BIN`, another build to measure the same way (an
 /// earlier commit's, say, for a before-and-after in one run).
 pub fn binary() -> String {
-    std::env::var("BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_checkout-templates").to_string())
+    std::env::var("BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_checkout-templates").to_string())
 }
 
 pub struct Server {

@@ -77,6 +77,11 @@ impl Made {
     }
 }
 
+/// The status of a GET of `path` with `key` on `site`.
+async fn status_of(app: &TestApp, path: &str, key: &str, site: &str) -> StatusCode {
+    app.call(Method::GET, path, key, site, None).await.0
+}
+
 /// A request whose answer the OpenAPI document cannot know (a fault rule
 /// chose it): status, `Retry-After`, body.
 async fn raw(
@@ -147,44 +152,15 @@ on_both_engines!(
         let t = site.create(&app, "Own").await;
 
         // Its keys see only it; site A's keys do not see it.
-        let (status, _) = app
-            .call(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                &site.admin,
-                &site.id,
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
-        let (status, _) = app
-            .admin(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = app
-            .call(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                &site.admin,
-                SITE_A,
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, _) = app
-            .call(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                ADMIN_A,
-                &site.id,
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
+        let path = format!("/ecom/v1/checkout-templates/{t}");
+        for (key, on, want) in [
+            (site.admin.as_str(), site.id.as_str(), StatusCode::OK),
+            (ADMIN_A, SITE_A, StatusCode::NOT_FOUND),
+            (site.admin.as_str(), SITE_A, StatusCode::FORBIDDEN),
+            (ADMIN_A, site.id.as_str(), StatusCode::FORBIDDEN),
+        ] {
+            assert_eq!(status_of(&app, &path, key, on).await, want, "{key} on {on}");
+        }
         // The visitor key makes checkouts, nothing more.
         let (status, _) = app
             .call(
@@ -330,15 +306,8 @@ on_both_engines!(
         assert_eq!(status, StatusCode::OK, "{body}");
 
         // Its keys are gone, its share links land nowhere, its rows are gone.
-        let (status, _) = app
-            .call(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                &site.admin,
-                &site.id,
-                None,
-            )
-            .await;
+        let path = format!("/ecom/v1/checkout-templates/{t}");
+        let status = status_of(&app, &path, &site.admin, &site.id).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _) = app.click(&t, &site.id).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
@@ -605,13 +574,8 @@ on_both_engines!(
             app.count(checkout_templates::store::Table::Checkouts).await,
             0
         );
-        let (status, _) = app
-            .admin(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                None,
-            )
-            .await;
+        let path = format!("/ecom/v1/checkout-templates/{t}");
+        let status = status_of(&app, &path, ADMIN_A, SITE_A).await;
         assert_eq!(status, StatusCode::OK, "other operations are untouched");
         let b = app
             .call(
@@ -633,13 +597,7 @@ on_both_engines!(
         )
         .await;
         let started = Instant::now();
-        let (status, _) = app
-            .admin(
-                Method::GET,
-                &format!("/ecom/v1/checkout-templates/{t}"),
-                None,
-            )
-            .await;
+        let status = status_of(&app, &path, ADMIN_A, SITE_A).await;
         assert_eq!(status, StatusCode::OK);
         assert!(started.elapsed() >= Duration::from_millis(300));
 
@@ -1381,14 +1339,8 @@ async fn two_instances_on_one_postgres_agree() {
     let site = make_site(&a, json!({})).await;
     // B learns the site's keys as soon as they are used there.
     let t = site.create(&b, "Made on A, used on B").await;
-    let (status, _) = site
-        .call(
-            &a,
-            Method::GET,
-            &format!("/ecom/v1/checkout-templates/{t}"),
-            None,
-        )
-        .await;
+    let path = format!("/ecom/v1/checkout-templates/{t}");
+    let status = status_of(&a, &path, &site.admin, &site.id).await;
     assert_eq!(status, StatusCode::OK);
 
     let (_, moved) = site
@@ -1440,7 +1392,6 @@ async fn two_instances_on_one_postgres_agree() {
         1,
         "B reads A's rule"
     );
-    let path = format!("/ecom/v1/checkout-templates/{t}");
     let mut statuses = Vec::new();
     // B hears of the rule within moments of it being made.
     let deadline = Instant::now() + Duration::from_secs(5);
