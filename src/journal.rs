@@ -14,12 +14,12 @@ pub struct Entry {
     pub site_id: String,
     /// The site's time when the request came in, in microseconds.
     pub at: i64,
-    pub method: String,
+    pub method: http::Method,
     pub path: String,
     pub operation: Operation,
     pub status: u16,
     pub duration_micros: u64,
-    pub request_id: String,
+    pub request_id: std::sync::Arc<str>,
     /// The fault rule that answered instead of the operation, if one did.
     pub fault_id: Option<String>,
 }
@@ -94,12 +94,12 @@ mod tests {
         Entry {
             site_id: site.into(),
             at: n,
-            method: "GET".into(),
+            method: http::Method::GET,
             path: "/ecom/v1/checkouts/x".into(),
             operation: Operation::GetCheckout,
             status,
             duration_micros: 1,
-            request_id: n.to_string(),
+            request_id: n.to_string().into(),
             fault_id: None,
         }
     }

@@ -34,7 +34,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Ne
     };
     let started = Instant::now();
     let at = state.clock.site_now(&site_id);
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let path = request.uri().path().to_string();
     let request_id = request
         .extensions()

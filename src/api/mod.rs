@@ -27,7 +27,7 @@ pub const REQUEST_ID_HEADER: &str = "x-wix-request-id";
 
 /// The request's id, as its `x-wix-request-id` will say.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId(pub std::sync::Arc<str>);
 
 /// The whole application.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -91,7 +91,7 @@ async fn announced_size(
 /// once, next to that id, while the client gets only the id.
 async fn request_context(mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id: std::sync::Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     request
@@ -108,7 +108,7 @@ async fn request_context(mut request: Request, next: Next) -> Response {
                 "details": {"applicationError": {
                     "code": "INTERNAL_ERROR",
                     "description": "the emulator failed to handle this request; its log has the cause under this request id",
-                    "data": {"requestId": request_id},
+                    "data": {"requestId": &*request_id},
                 }},
             })),
         )

@@ -68,12 +68,12 @@ pub fn fault(row: &FaultRow) -> Value {
 pub fn journal_entry(e: &Entry) -> Value {
     json!({
         "time": rfc3339(e.at),
-        "method": e.method,
+        "method": e.method.as_str(),
         "path": e.path,
         "operation": e.operation.as_str(),
         "status": e.status,
         "durationMs": (e.duration_micros as f64 / 1000.0),
-        "requestId": e.request_id,
+        "requestId": &*e.request_id,
         "faultId": e.fault_id,
     })
 }

@@ -166,7 +166,7 @@ async fn render(
         .into_iter()
         .map(|e| RequestLine {
             time: when(e.at),
-            method: e.method,
+            method: e.method.to_string(),
             path: e.path,
             operation: e.operation.as_str(),
             status: if e.status == 0 {

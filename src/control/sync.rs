@@ -2,7 +2,8 @@
 //! their keys, clock offsets, fault rules) as the database has it. On
 //! PostgreSQL a change announced by any instance makes every instance reload
 //! at once; a look every few seconds covers a missed announcement. Instances
-//! sharing a SQLite file look every second.
+//! sharing a SQLite file look every second at a count of changes, and reload
+//! when it moved.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,11 +38,24 @@ pub async fn reload(state: &AppState) -> Result<()> {
 /// Reloads whenever test control changes, until `shutdown` turns true.
 pub async fn follow(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     let mut failing = false;
+    let mut seen = state.store.control_changes().await.ok().flatten();
     while !*shutdown.borrow() {
         let Some(listening) = state.store.control_listener().await else {
-            // SQLite: no announcements; look every second.
+            // SQLite: no announcements; look at the count every second.
             tokio::select! {
-                () = tokio::time::sleep(LOOK_EVERY_SQLITE) => note(reload(&state).await, &mut failing),
+                () = tokio::time::sleep(LOOK_EVERY_SQLITE) => {
+                    match state.store.control_changes().await {
+                        Ok(now) if now == seen => note(Ok(()), &mut failing),
+                        Ok(now) => {
+                            let reloaded = reload(&state).await;
+                            if reloaded.is_ok() {
+                                seen = now;
+                            }
+                            note(reloaded, &mut failing);
+                        }
+                        Err(e) => note(Err(e), &mut failing),
+                    }
+                }
                 _ = shutdown.changed() => {}
             }
             continue;

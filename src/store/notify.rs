@@ -1,7 +1,7 @@
-//! Telling the other instances on a PostgreSQL database that test control
-//! changed (a site made or deleted, a clock moved, a fault rule set), so they
-//! reload it at once rather than at their next periodic look. SQLite has no
-//! such channel: instances on one file look periodically.
+//! Telling the other instances on a database that test control changed (a
+//! site made or deleted, a clock moved, a fault rule set), so they reload it.
+//! PostgreSQL announces it on a channel; SQLite, which has none, counts
+//! changes in a setting that other processes on the file look at.
 
 use super::{Dialect, Store};
 use crate::error::Result;
@@ -10,15 +10,30 @@ use crate::error::Result;
 pub const CONTROL_CHANNEL: &str = "checkout_templates_control";
 
 impl Store {
-    /// Announces a change of test control to every instance listening.
+    /// Announces a change of test control to every instance.
     pub async fn announce_control_change(&self) -> Result<()> {
-        if self.dialect == Dialect::Postgres {
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(CONTROL_CHANNEL)
-                .execute(&mut *self.write.acquire().await?)
-                .await?;
-        }
+        let sql = match self.dialect {
+            Dialect::Postgres => "SELECT pg_notify($1, '')",
+            Dialect::Sqlite => {
+                "INSERT INTO settings (name, value) VALUES ($1, '1') \
+                 ON CONFLICT (name) DO UPDATE SET value = CAST(CAST(settings.value AS INTEGER) + 1 AS TEXT)"
+            }
+        };
+        sqlx::query(sql)
+            .bind(CONTROL_CHANNEL)
+            .execute(&mut *self.write.acquire().await?)
+            .await?;
         Ok(())
+    }
+
+    /// How many changes of test control were announced on SQLite.
+    pub async fn control_changes(&self) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(CONTROL_CHANNEL)
+                .fetch_optional(&mut *self.read.acquire().await?)
+                .await?,
+        )
     }
 
     /// A listener on [`CONTROL_CHANNEL`], on PostgreSQL.
