@@ -53,6 +53,7 @@ pub fn new_key() -> String {
 }
 
 /// An authenticated caller, bound to one site.
+#[derive(Clone)]
 pub struct Caller {
     pub site: Arc<Site>,
     pub role: Role,
@@ -143,9 +144,27 @@ impl Tenancy {
     /// site may leave the site out. A site id that is not a GUID is a
     /// malformed request, not a site the key may not call.
     pub fn authenticate(&self, token: &str, site_id: Option<&str>) -> Result<Caller, ApiError> {
-        let key = self
-            .key(token)
+        // Configured keys are read without a lock or a copy; those made on
+        // demand under the read lock, which also finds their sites.
+        if let Some(key) = self.keys.get(token) {
+            return self.caller_of(key, site_id, None);
+        }
+        let made = self.made.read().expect("tenancy lock");
+        let key = made
+            .keys
+            .get(token)
             .ok_or_else(|| ApiError::Unauthenticated("the API key is not valid".into()))?;
+        self.caller_of(key, site_id, Some(&made))
+    }
+
+    /// The caller `key` is on the site `site_id` names (or its only site);
+    /// `made` is the locked list of sites made on demand, if held.
+    fn caller_of(
+        &self,
+        key: &ApiKey,
+        site_id: Option<&str>,
+        made: Option<&Made>,
+    ) -> Result<Caller, ApiError> {
         let site_id = match site_id {
             Some(id) if !id.is_empty() && !crate::validate::is_guid(id) => {
                 return Err(ApiError::validation(
@@ -169,9 +188,11 @@ impl Tenancy {
                 "this API key is not authorized for site {site_id}"
             )));
         }
-        let site = self
-            .site(site_id)
-            .ok_or_else(|| ApiError::PermissionDenied(format!("site {site_id} is not known")))?;
+        let site = match made {
+            Some(made) => made.sites.get(site_id).cloned(),
+            None => self.sites.get(site_id).cloned(),
+        }
+        .ok_or_else(|| ApiError::PermissionDenied(format!("site {site_id} is not known")))?;
         Ok(Caller {
             site,
             role: key.role,

@@ -72,6 +72,10 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
+        // The gate (see `gate`) may have authenticated the request already.
+        if let Some(caller) = parts.extensions.remove::<Caller>() {
+            return Ok(caller);
+        }
         authenticate(&parts.headers, state).await
     }
 }

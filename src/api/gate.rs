@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,9 +17,14 @@ use serde_json::json;
 use super::RequestId;
 use crate::faults::{DropConnection, Operation, Rule};
 use crate::journal::Entry;
+use crate::site::Site;
 use crate::state::AppState;
 
-pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn gate(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let op = request
         .extensions()
         .get::<MatchedPath>()
@@ -29,7 +34,25 @@ pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Ne
     };
     // A request that names no site it may call gets the operation's own
     // answer (401, 403, a redirect to nowhere): no site, no journal.
-    let Some(site_id) = site_of(&state, request.headers(), request.uri().query(), op).await else {
+    let site_id = if op.is_public() {
+        let site = public_site(&state, request.uri().query()).await;
+        site.map(|site| {
+            let site_id = site.id.clone();
+            request.extensions_mut().insert(ShareLinkSite(site));
+            site_id
+        })
+    } else {
+        match super::extract::authenticate(request.headers(), &state).await {
+            Ok(caller) => {
+                let site_id = caller.site.id.clone();
+                // The handler takes the caller from here rather than again.
+                request.extensions_mut().insert(caller);
+                Some(site_id)
+            }
+            Err(_) => None,
+        }
+    };
+    let Some(site_id) = site_id else {
         return next.run(request).await;
     };
     let started = Instant::now();
@@ -65,26 +88,16 @@ pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Ne
     response
 }
 
-/// The site a request acts on: the caller's, or for the public share link
-/// the one its `siteId` names.
-async fn site_of(
-    state: &AppState,
-    headers: &HeaderMap,
-    query: Option<&str>,
-    op: Operation,
-) -> Option<String> {
-    if op.is_public() {
-        let params: HashMap<String, String> =
-            serde_urlencoded::from_str(query.unwrap_or("")).ok()?;
-        let site = crate::control::sites::find(state, params.get("siteId")?)
-            .await
-            .ok()??;
-        return Some(site.id.clone());
-    }
-    super::extract::authenticate(headers, state)
+/// The site a share link's `siteId` names, as the gate found it.
+#[derive(Clone)]
+pub struct ShareLinkSite(pub Arc<Site>);
+
+/// The site the public share link's `siteId` names, if it is one.
+async fn public_site(state: &AppState, query: Option<&str>) -> Option<Arc<Site>> {
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query.unwrap_or("")).ok()?;
+    crate::control::sites::find(state, params.get("siteId")?)
         .await
-        .ok()
-        .map(|caller| caller.site.id.clone())
+        .ok()?
 }
 
 /// What a rule does to the request: after its delay, drop the connection,

@@ -7,10 +7,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header::LOCATION, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
 use serde_json::json;
 
 use super::extract::JsonBody;
+use super::gate::ShareLinkSite;
 use super::respond::{raw_json, wrap_raw};
 use crate::auth::Caller;
 use crate::error::{ApiError, Result};
@@ -132,14 +134,21 @@ async fn create_and_redirect(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    gated: Option<Extension<ShareLinkSite>>,
 ) -> Result<Response> {
-    let site_id = params
-        .get("siteId")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("siteId", "REQUIRED_FIELD", "is required"))?;
-    let site = crate::control::sites::find(&state, site_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("site {site_id} is not known")))?;
+    let site = match gated {
+        // The gate found the site already.
+        Some(Extension(ShareLinkSite(site))) => site,
+        None => {
+            let site_id = params
+                .get("siteId")
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| ApiError::validation("siteId", "REQUIRED_FIELD", "is required"))?;
+            crate::control::sites::find(&state, site_id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("site {site_id} is not known")))?
+        }
+    };
     let location = service::click(&state, &site, &id).await?;
     // 302, as Wix answers; axum's Redirect offers only 303/307/308.
     Ok((StatusCode::FOUND, [(LOCATION, location)]).into_response())
