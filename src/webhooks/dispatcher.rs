@@ -360,7 +360,7 @@ impl Dispatcher {
             let dropped = tokio::time::timeout(self.settings.timeout, drop_connection(&url)).await;
             return Outcome::failed(match dropped {
                 Ok(Ok(())) => format!(
-                    "fault {}: the connection was dropped before the request was sent",
+                    "fault {}: the connection was dropped before the request was complete",
                     rule.id
                 ),
                 Ok(Err(e)) => format!("fault {}: dropping the connection: {e}", rule.id),
