@@ -18,6 +18,22 @@ pub enum Role {
     Visitor,
 }
 
+impl Role {
+    /// As the configuration and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Visitor => "visitor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Admin, Role::Visitor]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
 /// An API key, as declared in `[[api_keys]]` or made on first start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::sync::{key_of, site_of};
-use crate::auth::new_key;
+use crate::auth::{new_key, Role};
 use crate::error::{ApiError, FieldViolation, Result};
 use crate::site::Site;
 use crate::state::AppState;
@@ -98,11 +98,12 @@ pub async fn create(state: &AppState, body: &Value) -> Result<MadeSite> {
         currency: wanted.currency,
     };
     let (admin_key, visitor_key) = (new_key(), new_key());
-    let keys = [(&admin_key, "admin"), (&visitor_key, "visitor")].map(|(key, role)| KeyRow {
-        key: key.clone(),
-        site_id: site.id.clone(),
-        role: role.into(),
-    });
+    let keys =
+        [(&admin_key, Role::Admin), (&visitor_key, Role::Visitor)].map(|(key, role)| KeyRow {
+            key: key.clone(),
+            site_id: site.id.clone(),
+            role: role.as_str().into(),
+        });
     let _changing = state.control_lock.lock().await;
     state
         .store

@@ -106,8 +106,7 @@ pub async fn restore(state: &AppState, site: &Site, doc: &Value) -> Result<Resto
 
 /// Whether the site has nothing a snapshot would hold (a seed loads only then).
 pub async fn is_empty(state: &AppState, site: &Site) -> Result<bool> {
-    let stored = state.store.site_state(&site.id).await?;
-    Ok(stored.templates.is_empty() && stored.checkouts.is_empty())
+    Ok(!state.store.site_has_data(&site.id).await?)
 }
 
 /// The site state a snapshot document describes, or every way it is wrong.

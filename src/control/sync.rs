@@ -128,15 +128,10 @@ pub(super) fn site_of(row: SiteRow) -> Site {
 }
 
 pub(super) fn key_of(row: KeyRow) -> Option<ApiKey> {
-    let role = match row.role.as_str() {
-        "admin" => Role::Admin,
-        "visitor" => Role::Visitor,
-        _ => return None,
-    };
     Some(ApiKey {
+        role: Role::parse(&row.role)?,
         key: row.key,
         site_ids: vec![row.site_id],
-        role,
     })
 }
 

@@ -39,6 +39,18 @@ pub struct SiteState {
 }
 
 impl Store {
+    /// Whether the site has a template or a checkout.
+    pub async fn site_has_data(&self, site_id: &str) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM checkout_templates WHERE site_id = $1) \
+             OR EXISTS (SELECT 1 FROM checkouts WHERE site_id = $1)",
+        )
+        .bind(site_id)
+        .fetch_optional(&mut *self.read.acquire().await?)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// The site's templates and checkouts in id order, from one snapshot.
     pub async fn site_state(&self, site_id: &str) -> Result<SiteState> {
         let mut conn = self.read.acquire().await?;
