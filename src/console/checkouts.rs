@@ -1,4 +1,4 @@
-//! Checkouts in the console: a site's checkouts page by page, in id order,
+//! Checkouts in the console: a site's checkouts page by page, newest first,
 //! of one template or all; and one checkout with its lines, totals and JSON.
 
 use std::sync::Arc;

@@ -25,7 +25,7 @@ use crate::store::{CheckoutPage, CheckoutRow};
 
 /// Rows per page of the list.
 const PAGE: u32 = 50;
-/// Checkouts listed on a template's page (the first in id order).
+/// Checkouts listed on a template's page (the newest).
 const RECENT_CHECKOUTS: i64 = 10;
 
 pub fn router() -> Router<Arc<AppState>> {

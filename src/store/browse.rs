@@ -89,9 +89,11 @@ impl Store {
         .await?)
     }
 
-    /// One page of a site's checkouts, in id order (the page before a
-    /// boundary comes last id first); reads one more row than `limit` so the
-    /// caller knows whether there is another page that way.
+    /// One page of a site's checkouts, newest first (made later, or at the
+    /// same time with a greater id); the page before a boundary comes oldest
+    /// first. Reads one more row than `limit` so the caller knows whether
+    /// there is another page that way. `checkouts_by_time` and
+    /// `checkouts_by_template` hold them in this order.
     #[instrument(skip_all)]
     pub async fn list_checkouts(
         &self,
@@ -109,12 +111,15 @@ impl Store {
         let backwards = matches!(page.from, Some(Boundary::Before(_)));
         if let Some(Boundary::After(id) | Boundary::Before(id)) = &page.from {
             params.push(id.as_str());
-            let op = if backwards { "<" } else { ">" };
-            sql.push_str(&format!(" AND id {op} ${}", params.len() + 1));
+            let op = if backwards { ">" } else { "<" };
+            sql.push_str(&format!(
+                " AND (created_at, id) {op} (SELECT created_at, id FROM checkouts WHERE site_id = $1 AND id = ${})",
+                params.len() + 1
+            ));
         }
+        let order = if backwards { "ASC" } else { "DESC" };
         sql.push_str(&format!(
-            " ORDER BY id {} LIMIT {}",
-            if backwards { "DESC" } else { "ASC" },
+            " ORDER BY created_at {order}, id {order} LIMIT {}",
             page.limit.clamp(1, 1000) + 1
         ));
         let mut query = sqlx::query(&sql).bind(site_id);

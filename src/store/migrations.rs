@@ -61,10 +61,8 @@ mod tests {
     use super::*;
     use sqlx::{Connection as _, Executor as _};
 
-    /// A SQLite database written before event ids lost their unique index
-    /// keeps every event, delivery and attempt, their numbering and links.
-    #[tokio::test]
-    async fn sqlite_events_lose_their_unique_index_and_nothing_else() {
+    /// A new SQLite file migrated up to (not including) `version`.
+    async fn sqlite_before(version: &str) -> (sqlx::SqliteConnection, std::path::PathBuf) {
         let path =
             std::env::temp_dir().join(format!("ct-mig-{}.db", uuid::Uuid::new_v4().simple()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -72,7 +70,7 @@ mod tests {
         conn.execute("PRAGMA foreign_keys = ON").await.unwrap();
         let before: Vec<_> = embedded::SQLITE
             .iter()
-            .take_while(|(f, _)| f < &"0008")
+            .take_while(|(f, _)| *f < version)
             .copied()
             .collect();
         let leaked: &'static [(&'static str, &'static str)] = Box::leak(before.into_boxed_slice());
@@ -82,6 +80,20 @@ mod tests {
             .run(&mut conn)
             .await
             .unwrap();
+        (conn, path)
+    }
+
+    fn remove(path: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// A SQLite database written before event ids lost their unique index
+    /// keeps every event, delivery and attempt, their numbering and links.
+    #[tokio::test]
+    async fn sqlite_events_lose_their_unique_index_and_nothing_else() {
+        let (mut conn, path) = sqlite_before("0008").await;
         conn.execute(
             "INSERT INTO outbox_events (id, site_id, entity_id, slug, body, event_time) VALUES \
                ('e1', 's', 't', 'created', '{}', 1), ('e2', 's', 't', 'updated', '{}', 2), ('e3', 's', 't', 'deleted', '{}', 3); \
@@ -131,9 +143,74 @@ mod tests {
             .await
             .expect_err("deliveries still refer to events");
         drop(conn);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        remove(&path);
+    }
+
+    /// Templates kept clustered by id move to the order they were made,
+    /// every column intact, still one per id; the console's checkout lists
+    /// read an index in their order instead of sorting.
+    #[tokio::test]
+    async fn sqlite_templates_move_to_the_order_they_were_made() {
+        let (mut conn, path) = sqlite_before("0009").await;
+        conn.execute(
+            "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at, version) VALUES \
+               ('s', 'c', 'ACTIVE', '{\"n\":1}', 10, 11, 1), ('s', 'a', 'INACTIVE', '{\"n\":2}', 20, 25, 3), \
+               ('s', 'b', 'ACTIVE', '{\"n\":3}', 30, 30, 1), ('t', 'a', 'ACTIVE', '{\"n\":4}', 5, 5, 2); \
+             INSERT INTO checkouts (site_id, id, template_id, body, created_at) VALUES \
+               ('s', 'k2', 'c', '{}', 200), ('s', 'k1', 'c', '{}', 100);",
+        )
+        .await
+        .unwrap();
+        let before: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT site_id, id, status, body, created_at, updated_at, version FROM checkout_templates ORDER BY site_id, id",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        Migrator::new(Embedded(embedded::SQLITE))
+            .await
+            .unwrap()
+            .run(&mut conn)
+            .await
+            .unwrap();
+        let after: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT site_id, id, status, body, created_at, updated_at, version FROM checkout_templates ORDER BY site_id, id",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(after, before);
+        let stored: Vec<String> = sqlx::query_scalar(
+            "SELECT site_id || '/' || id FROM checkout_templates ORDER BY rowid",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(stored, ["t/a", "s/c", "s/a", "s/b"]);
+        sqlx::query("INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES ('s', 'a', 'ACTIVE', '{}', 1, 1)")
+            .execute(&mut conn)
+            .await
+            .expect_err("one template per id and site");
+        for sql in [
+            "SELECT id FROM checkouts WHERE site_id = 's' AND template_id = 'c' ORDER BY created_at DESC, id DESC LIMIT 51",
+            "SELECT id FROM checkouts WHERE site_id = 's' ORDER BY created_at DESC, id DESC LIMIT 51",
+            "SELECT id FROM checkout_templates WHERE site_id = 's' ORDER BY id LIMIT 51",
+            "SELECT id FROM checkout_templates WHERE site_id = 's' AND status = 'ACTIVE' ORDER BY id LIMIT 51",
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+            let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+            assert!(
+                plan.iter().any(|step| step.contains("USING INDEX") || step.contains("USING COVERING INDEX"))
+                    && !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                "{sql}: {plan:?}"
+            );
         }
+        drop(conn);
+        remove(&path);
     }
 
     #[tokio::test]

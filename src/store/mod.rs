@@ -4,6 +4,7 @@
 mod app_keys;
 mod browse;
 mod checkouts;
+mod checkpoint;
 mod clicks;
 mod clocks;
 mod counts;
@@ -94,6 +95,8 @@ pub struct Store {
     templates: std::sync::Arc<template_cache::TemplateCache>,
     /// Commits concurrent writes together; `None` writes each on its own.
     groups: Option<std::sync::Arc<Groups>>,
+    /// A SQLite file's background checkpoint.
+    checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 /// One group committer per kind of write.
@@ -151,6 +154,7 @@ impl Store {
             url: None,
             templates: Default::default(),
             groups: None,
+            checkpointer: None,
         }
     }
 
@@ -206,7 +210,16 @@ impl Store {
                     }
                     Db::set(readers)
                 };
-                Store::over(write, read, dialect)
+                let checkpointer = if memory {
+                    None
+                } else {
+                    let conn = open_sqlite(&options).await?;
+                    Some(std::sync::Arc::new(checkpoint::Checkpointer::start(conn)))
+                };
+                Store {
+                    checkpointer,
+                    ..Store::over(write, read, dialect)
+                }
             }
         };
         migrations::migrator(dialect)
@@ -276,6 +289,9 @@ impl Store {
             groups.creates.close();
             groups.attempts.close();
         }
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop();
+        }
         self.write.close().await;
         self.read.close().await;
     }
@@ -300,16 +316,20 @@ fn skip_sqlite_memory_count() {
 }
 
 /// A SQLite connection, set up as every one of them is. The WAL is
-/// checkpointed every 16,384 pages (64 MiB) rather than SQLite's 1,000: ids
-/// are random, so each commit dirties pages all over the key indexes, and a
-/// rarer checkpoint copies a page changed by many commits once.
+/// checkpointed in the background (see [`checkpoint`]), and by the writer only
+/// every 16,384 pages (64 MiB) rather than SQLite's 1,000: ids are random, so
+/// each commit dirties pages all over the key indexes, and a rarer checkpoint
+/// copies a page changed by many commits once. Temporary data stays in
+/// memory: a many-row insert keeps the pages it changes in a statement
+/// journal, which with random keys outgrows SQLite's 64 KiB and went to a
+/// temporary file, written and thrown away on every commit.
 async fn open_sqlite(options: &AnyConnectOptions) -> anyhow::Result<AnyConnection> {
     skip_sqlite_memory_count();
     let mut conn = AnyConnection::connect_with(options).await?;
     conn.execute(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
          PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-         PRAGMA wal_autocheckpoint = 16384;",
+         PRAGMA wal_autocheckpoint = 16384; PRAGMA temp_store = MEMORY;",
     )
     .await?;
     Ok(conn)

@@ -389,3 +389,91 @@ on_both_engines!(
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 );
+
+/// The checkouts of `ids` in the order a page first mentions them.
+fn checkouts_in_page_order(body: &str, ids: &[String]) -> Vec<String> {
+    let mut seen: Vec<(usize, String)> = ids
+        .iter()
+        .filter_map(|id| body.find(id.as_str()).map(|at| (at, id.clone())))
+        .collect();
+    seen.sort();
+    seen.into_iter().map(|(_, id)| id).collect()
+}
+
+/// The target of the link labelled `label` (e.g. "Next"), unescaped.
+fn link_labelled(body: &str, label: &str) -> Option<String> {
+    let end = body.find(&format!(">{label}"))?;
+    let start = body[..end].rfind("href=\"")? + 6;
+    let href = &body[start..end];
+    Some(
+        href[..href.find('"')?]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
+}
+
+on_both_engines!(
+    a_templates_checkouts_are_listed_newest_first_page_by_page,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let template = app.create_id(simple_template()).await;
+        let other = app.create_id(simple_template()).await;
+        let mut made = Vec::new();
+        for i in 0..58 {
+            // Another template's checkouts between them stay off its list.
+            let from = if i % 10 == 5 { &other } else { &template };
+            let (status, location) = app.click(from, SITE_A).await;
+            assert_eq!(status, StatusCode::FOUND);
+            if from == &template {
+                made.push(checkout_id_in(&location.unwrap()).unwrap());
+            }
+        }
+        let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+        let (session, _) = session(&app).await;
+
+        let shown = get(
+            &app,
+            &format!("/_emulator/ui/templates/{template}"),
+            Some(&session),
+        )
+        .await;
+        assert_eq!(
+            checkouts_in_page_order(&shown.body, &made),
+            newest_first[..10],
+            "a template's page shows its ten newest checkouts"
+        );
+
+        let first = get(
+            &app,
+            &format!("/_emulator/ui/checkouts?template={template}"),
+            Some(&session),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(
+            checkouts_in_page_order(&first.body, &made),
+            newest_first[..50]
+        );
+        assert!(link_labelled(&first.body, "Previous").is_none());
+        let next = link_labelled(&first.body, "Next").expect("a next page");
+        let second = get(&app, &next, Some(&session)).await;
+        assert_eq!(
+            checkouts_in_page_order(&second.body, &made),
+            newest_first[50..]
+        );
+        assert!(link_labelled(&second.body, "Next").is_none());
+        let prev = link_labelled(&second.body, "Previous").expect("a previous page");
+        let back = get(&app, &prev, Some(&session)).await;
+        assert_eq!(
+            checkouts_in_page_order(&back.body, &made),
+            newest_first[..50]
+        );
+
+        // The site's list has both templates' checkouts, newest first too.
+        let all = get(&app, "/_emulator/ui/checkouts", Some(&session)).await;
+        assert_eq!(
+            checkouts_in_page_order(&all.body, &made)[..10],
+            newest_first[..10]
+        );
+    }
+);
