@@ -21,9 +21,10 @@ use crate::validate::is_guid;
 /// The format's version; a document of another is refused.
 pub const VERSION: u64 = 1;
 
-/// The highest `lastEventSequence` taken (2^53 - 1, the largest integer
-/// every JSON reader keeps exact), so a restore never exhausts the sequence.
-const MAX_SEQUENCE: i64 = (1 << 53) - 1;
+/// The highest `lastEventSequence` taken: 2^52, so that the 2^52 events
+/// after it still number below 2^53, the largest integer every JSON reader
+/// keeps exact (a snapshot taken later reports the sequence reached).
+const MAX_SEQUENCE: i64 = 1 << 52;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

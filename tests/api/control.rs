@@ -1438,3 +1438,37 @@ async fn two_instances_on_one_postgres_agree() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+on_both_engines!(
+    a_restored_event_sequence_leaves_room_below_2_to_the_53,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        let highest: i64 = 1 << 52;
+        let (status, refused) = app
+            .admin(
+                Method::PUT,
+                "/_emulator/snapshot",
+                Some(json!({"version": 1, "lastEventSequence": highest + 1})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert!(
+            refused.to_string().contains("lastEventSequence"),
+            "{refused}"
+        );
+        let (status, restored) = app
+            .admin(
+                Method::PUT,
+                "/_emulator/snapshot",
+                Some(json!({"version": 1, "lastEventSequence": highest})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{restored}");
+        app.create_id(template("After")).await;
+        // The snapshot's own schema caps the sequence at 2^53 - 1; `admin`
+        // checks the answer against it.
+        let (status, snapshot) = app.admin(Method::GET, "/_emulator/snapshot", None).await;
+        assert_eq!(status, StatusCode::OK, "{snapshot}");
+        assert!(snapshot["lastEventSequence"].as_i64().unwrap() > highest);
+    }
+);
