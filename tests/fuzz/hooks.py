@@ -76,15 +76,17 @@ def _depends_on_state(operation, status, body):
 
 
 @schemathesis.hook
-def map_query(context, query):
+def before_call(context, case, **kwargs):
     """A wait on the delivery log (waitFor) is held up to timeoutMs, 10 s by
     default: longer than the fuzzer waits for an answer. Valid waits are kept
-    short here; an invalid timeoutMs is left as generated, to be refused."""
+    short here; an invalid timeoutMs is left as generated, to be refused.
+    Done just before each request, so every phase's cases are covered (the
+    coverage phase builds its cases without the map_* hooks)."""
+    query = case.query
     if isinstance(query, dict) and "waitFor" in query:
         timeout = query.get("timeoutMs")
         if timeout is None or (isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 500):
             query["timeoutMs"] = 500
-    return query
 
 
 @schemathesis.hook
