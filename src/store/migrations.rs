@@ -151,6 +151,9 @@ mod tests {
     /// read an index in their order instead of sorting.
     #[tokio::test]
     async fn sqlite_templates_move_to_the_order_they_were_made() {
+        const EVERY_TEMPLATE: &str =
+            "SELECT site_id, id, status, body, created_at, updated_at, version \
+             FROM checkout_templates ORDER BY site_id, id";
         let (mut conn, path) = sqlite_before("0009").await;
         conn.execute(
             "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at, version) VALUES \
@@ -161,24 +164,22 @@ mod tests {
         )
         .await
         .unwrap();
-        let before: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT site_id, id, status, body, created_at, updated_at, version FROM checkout_templates ORDER BY site_id, id",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+        let before: Vec<(String, String, String, String, i64, i64, i64)> =
+            sqlx::query_as(EVERY_TEMPLATE)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
         Migrator::new(Embedded(embedded::SQLITE))
             .await
             .unwrap()
             .run(&mut conn)
             .await
             .unwrap();
-        let after: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT site_id, id, status, body, created_at, updated_at, version FROM checkout_templates ORDER BY site_id, id",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+        let after: Vec<(String, String, String, String, i64, i64, i64)> =
+            sqlx::query_as(EVERY_TEMPLATE)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
         assert_eq!(after, before);
         let stored: Vec<String> = sqlx::query_scalar(
             "SELECT site_id || '/' || id FROM checkout_templates ORDER BY rowid",
