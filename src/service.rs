@@ -177,10 +177,7 @@ pub async fn query_templates(
     body: &Value,
 ) -> Result<(Vec<TemplateRow>, Value)> {
     let plan = Plan::from_request(body.get("query"), &site.id, &state.cursor_key)?;
-    let rows = state
-        .store
-        .query_templates(&site.id, &plan.to_sql())
-        .await?;
+    let rows = state.store.query_templates(&site.id, &plan).await?;
     Ok(plan.page(rows, &site.id, &state.cursor_key))
 }
 

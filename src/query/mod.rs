@@ -155,11 +155,12 @@ impl Plan {
     }
 
     /// The SELECT for this page; `$1` is the site id. Reads one row past the page to
-    /// learn whether there is more.
-    pub fn to_sql(&self) -> Sql {
+    /// learn whether there is more. With `per_status`, one SELECT per status,
+    /// merged in sort order by UNION ALL: each reads an index on
+    /// `(site_id, status, id)` in order, so nothing is sorted whatever the sort
+    /// asks, and the merge stops at the page's end.
+    pub fn to_sql(&self, per_status: Option<&[&str]>) -> Sql {
         let mut sql = Sql::new(2);
-        sql.text
-            .push_str("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND ");
         filter::compile(&self.cond, &mut sql);
         let forward = self.position.as_ref().is_none_or(|(_, f)| *f);
         let order: Vec<(Column, Order)> = self
@@ -196,11 +197,20 @@ impl Plan {
             .iter()
             .map(|(c, o)| format!("{} {}", c.sql(), o.name()))
             .collect();
-        sql.text.push_str(&format!(
-            " ORDER BY {} LIMIT {}",
+        const SELECT: &str = "SELECT id, status, body FROM checkout_templates WHERE site_id = $1";
+        let selects: Vec<String> = match per_status {
+            None => vec![format!("{SELECT} AND {}", sql.text)],
+            Some(statuses) => statuses
+                .iter()
+                .map(|s| format!("{SELECT} AND status = '{s}' AND {}", sql.text))
+                .collect(),
+        };
+        sql.text = format!(
+            "{} ORDER BY {} LIMIT {}",
+            selects.join(" UNION ALL "),
             order_by.join(", "),
             self.limit + 1
-        ));
+        );
         sql
     }
 
@@ -370,11 +380,36 @@ mod tests {
     fn default_plan_sorts_by_id_and_reads_one_extra_row() {
         let key = CursorKey::new(b"k");
         let plan = Plan::from_request(None, "s", &key).unwrap();
-        let sql = plan.to_sql();
+        let sql = plan.to_sql(None);
         assert_eq!(
             sql.text,
             "SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND 1=1 ORDER BY id ASC LIMIT 51"
         );
+    }
+
+    #[test]
+    fn a_page_per_status_is_merged_in_sort_order() {
+        let key = CursorKey::new(b"k");
+        let mut plan = Plan::from_request(
+            Some(&json!({"filter": {"id": {"$gt": "a"}}, "sort": [{"fieldName": "status", "order": "DESC"}]})),
+            "s",
+            &key,
+        )
+        .unwrap();
+        plan.position = Some((vec!["INACTIVE".into(), "b".into()], true));
+        let sql = plan.to_sql(Some(&["ACTIVE", "INACTIVE"]));
+        let arm = |s: &str| {
+            format!("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND status = '{s}' AND id > $2 AND ((status < $3) OR (status = $4 AND id > $5))")
+        };
+        assert_eq!(
+            sql.text,
+            format!(
+                "{} UNION ALL {} ORDER BY status DESC, id ASC LIMIT 51",
+                arm("ACTIVE"),
+                arm("INACTIVE")
+            )
+        );
+        assert_eq!(sql.params, ["a", "INACTIVE", "INACTIVE", "b"]);
     }
 
     #[test]
@@ -387,14 +422,14 @@ mod tests {
         )
         .unwrap();
         plan.position = Some((vec!["INACTIVE".into(), "b".into()], true));
-        let sql = plan.to_sql();
+        let sql = plan.to_sql(None);
         assert_eq!(
             sql.text,
             "SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND 1=1 AND ((status < $2) OR (status = $3 AND id > $4)) ORDER BY status DESC, id ASC LIMIT 3"
         );
         plan.position = Some((vec!["INACTIVE".into(), "b".into()], false));
         assert!(plan
-            .to_sql()
+            .to_sql(None)
             .text
             .contains("((status > $2) OR (status = $3 AND id < $4)) ORDER BY status ASC, id DESC"));
     }

@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Connection as _, Row as _};
 use super::group::GroupWrite;
 use super::outbox::{enqueue_many, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
 use super::template_cache::CachedTemplate;
+use super::templates::BY_KEY;
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::events::Slug;
@@ -46,13 +47,12 @@ impl Store {
                 return Ok(Some(hit));
             }
         }
-        let row = sqlx::query(
-            "SELECT body, version, status FROM checkout_templates WHERE site_id = $1 AND id = $2",
-        )
-        .bind(site_id)
-        .bind(id)
-        .fetch_optional(&mut *self.read.acquire().await?)
-        .await?;
+        let select = format!("SELECT body, version, status FROM checkout_templates WHERE {BY_KEY}");
+        let row = sqlx::query(&select)
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(&mut *self.read.acquire().await?)
+            .await?;
         let Some(row) = row else {
             self.templates.forget(site_id, id);
             return Ok(None);
@@ -159,11 +159,7 @@ impl Store {
         // The active version of each template, beside its key in `templates`.
         let mut current: Vec<Option<i64>> = vec![None; templates.len()];
         for chunk in templates.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT site_id, id, version FROM checkout_templates \
-                 WHERE status = 'ACTIVE' AND (site_id, id) IN (VALUES {})",
-                placeholders(chunk.len(), 2)
-            );
+            let sql = active_versions_sql(chunk.len());
             let mut select = sqlx::query_as::<_, (String, String, i64)>(&sql);
             for (site, id) in chunk {
                 select = select.bind(*site).bind(*id);
@@ -223,6 +219,17 @@ impl Store {
         tx.commit().await?;
         Ok(written)
     }
+}
+
+/// The version of each of `templates` (site, id) pairs that is active, on
+/// SQLite: the pairs with `ACTIVE` between them are a prefix of the templates'
+/// one index, so each is a probe.
+pub(super) fn active_versions_sql(templates: usize) -> String {
+    format!(
+        "SELECT site_id, id, version FROM checkout_templates \
+         WHERE (site_id, status, id) IN (VALUES {})",
+        vec!["(?, 'ACTIVE', ?)"; templates].join(", ")
+    )
 }
 
 /// Clicks, committed in groups.

@@ -59,6 +59,10 @@ fn migration(file: &str, sql: &'static str) -> Result<Migration, BoxDynError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::Plan;
+    use crate::store::browse::facts_sql;
+    use crate::store::clicks::active_versions_sql;
+    use crate::store::templates::{TemplateRow, BY_KEY, STATUSES};
     use sqlx::{Connection as _, Executor as _};
 
     /// A new SQLite file migrated up to (not including) `version`.
@@ -68,6 +72,12 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
         conn.execute("PRAGMA foreign_keys = ON").await.unwrap();
+        migrate_before(&mut conn, version).await;
+        (conn, path)
+    }
+
+    /// Runs the SQLite migrations before `version` ("~" for every one).
+    async fn migrate_before(conn: &mut sqlx::SqliteConnection, version: &str) {
         let before: Vec<_> = embedded::SQLITE
             .iter()
             .take_while(|(f, _)| *f < version)
@@ -77,10 +87,19 @@ mod tests {
         Migrator::new(Embedded(leaked))
             .await
             .unwrap()
-            .run(&mut conn)
+            .run(conn)
             .await
             .unwrap();
-        (conn, path)
+    }
+
+    /// The steps of `sql`'s query plan.
+    async fn plan_of(conn: &mut sqlx::SqliteConnection, sql: &str) -> Vec<String> {
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .fetch_all(conn)
+                .await
+                .unwrap();
+        plan.into_iter().map(|r| r.3).collect()
     }
 
     fn remove(path: &std::path::Path) {
@@ -169,12 +188,7 @@ mod tests {
                 .fetch_all(&mut conn)
                 .await
                 .unwrap();
-        Migrator::new(Embedded(embedded::SQLITE))
-            .await
-            .unwrap()
-            .run(&mut conn)
-            .await
-            .unwrap();
+        migrate_before(&mut conn, "0010").await;
         let after: Vec<(String, String, String, String, i64, i64, i64)> =
             sqlx::query_as(EVERY_TEMPLATE)
                 .fetch_all(&mut conn)
@@ -198,14 +212,129 @@ mod tests {
             "SELECT id FROM checkout_templates WHERE site_id = 's' ORDER BY id LIMIT 51",
             "SELECT id FROM checkout_templates WHERE site_id = 's' AND status = 'ACTIVE' ORDER BY id LIMIT 51",
         ] {
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
-            let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+            let plan = plan_of(&mut conn, sql).await;
             assert!(
                 plan.iter().any(|step| step.contains("USING INDEX") || step.contains("USING COVERING INDEX"))
+                    && !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                "{sql}: {plan:?}"
+            );
+        }
+        drop(conn);
+        remove(&path);
+    }
+
+    /// Templates lose their index on (site_id, id), each keeping every column
+    /// and its place; a status other than the two is refused; and every
+    /// statement that finds templates by id, or reads a query page in any
+    /// sort, searches the one index left without sorting.
+    #[tokio::test]
+    async fn sqlite_templates_are_found_through_their_status_index_alone() {
+        const EVERY_TEMPLATE: &str =
+            "SELECT rowid, site_id, id, status, body, created_at, updated_at, version \
+             FROM checkout_templates ORDER BY rowid";
+        let (mut conn, path) = sqlite_before("0010").await;
+        conn.execute(
+            "INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at, version) VALUES \
+               ('s', 'c', 'ACTIVE', '{\"n\":1}', 10, 11, 1), ('s', 'a', 'INACTIVE', '{\"n\":2}', 20, 25, 3), \
+               ('t', 'a', 'ACTIVE', '{\"n\":4}', 5, 5, 2); \
+             DELETE FROM checkout_templates WHERE id = 'c'; \
+             INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES \
+               ('s', 'b', 'ACTIVE', '{\"n\":3}', 30, 30);",
+        )
+        .await
+        .unwrap();
+        type Stored = (i64, String, String, String, String, i64, i64, i64);
+        let before: Vec<Stored> = sqlx::query_as(EVERY_TEMPLATE)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        migrate_before(&mut conn, "~").await;
+        let after: Vec<Stored> = sqlx::query_as(EVERY_TEMPLATE)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        // Rows are copied in order, so a deleted row's gap closes.
+        let ids = |rows: &[Stored]| -> Vec<String> {
+            rows.iter().map(|r| format!("{}/{}", r.1, r.2)).collect()
+        };
+        assert_eq!(ids(&after), ids(&before));
+        let columns = |rows: &[Stored]| -> Vec<Stored> {
+            rows.iter()
+                .map(|r| {
+                    (
+                        0,
+                        r.1.clone(),
+                        r.2.clone(),
+                        r.3.clone(),
+                        r.4.clone(),
+                        r.5,
+                        r.6,
+                        r.7,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(columns(&after), columns(&before));
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'checkout_templates'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["checkout_templates_by_status"]);
+        sqlx::query("INSERT INTO checkout_templates (site_id, id, status, body, created_at, updated_at) VALUES ('s', 'd', 'UNKNOWN_STATUS', '{}', 1, 1)")
+            .execute(&mut conn)
+            .await
+            .expect_err("a template is ACTIVE or INACTIVE");
+
+        let key = crate::query::cursor::CursorKey::new(b"k");
+        // The second page of `query`, through the cursor its first page gives.
+        let page = |query: &str| {
+            let query: serde_json::Value = serde_json::from_str(query).unwrap();
+            let first = Plan::from_request(Some(&query), "s", &key).unwrap();
+            let rows = (0..=50)
+                .map(|i| TemplateRow {
+                    id: format!("{i:03}"),
+                    status: "ACTIVE".into(),
+                    body: "{}".into(),
+                })
+                .collect();
+            let (_, paging) = first.page(rows, "s", &key);
+            let cursor = &paging["cursors"]["next"];
+            assert!(cursor.is_string(), "{paging}");
+            let next: serde_json::Value =
+                serde_json::from_str(&format!(r#"{{"cursorPaging": {{"cursor": {cursor}}}}}"#))
+                    .unwrap();
+            Plan::from_request(Some(&next), "s", &key)
+                .unwrap()
+                .to_sql(Some(STATUSES))
+                .text
+        };
+        let by_key = BY_KEY;
+        for sql in [
+            format!("SELECT body FROM checkout_templates WHERE {by_key}"),
+            format!("UPDATE checkout_templates SET body = '{{}}' WHERE {by_key}"),
+            format!("DELETE FROM checkout_templates WHERE {by_key}"),
+            active_versions_sql(3),
+            facts_sql(3),
+            page("{}"),
+            page(r#"{"sort": [{"fieldName": "status", "order": "DESC"}]}"#),
+            page(
+                r#"{"sort": [{"fieldName": "id", "order": "DESC"}], "filter": {"id": {"$lt": "x"}}}"#,
+            ),
+            page(r#"{"filter": {"status": {"$ne": "ACTIVE"}}}"#),
+        ] {
+            let plan = plan_of(&mut conn, &sql).await;
+            let reads: Vec<&String> = plan
+                .iter()
+                .filter(|step| step.contains("checkout_templates"))
+                .collect();
+            assert!(
+                !reads.is_empty()
+                    && reads.iter().all(|step| step.starts_with("SEARCH")
+                        && step.contains(
+                            "INDEX checkout_templates_by_status (site_id=? AND status=?"
+                        ))
                     && !plan.iter().any(|step| step.contains("TEMP B-TREE")),
                 "{sql}: {plan:?}"
             );

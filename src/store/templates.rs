@@ -8,8 +8,8 @@ use crate::error::Result;
 use crate::model::events::Slug;
 use crate::model::ids::{EventId, TemplateId};
 use crate::model::template::{status_of, Doc};
-use crate::query::filter::{Column, Sql};
-use crate::query::Row;
+use crate::query::filter::Column;
+use crate::query::{Plan, Row};
 
 /// A template as stored: `body` is its JSON, ready to send.
 #[derive(Debug)]
@@ -27,6 +27,17 @@ impl Row for TemplateRow {
         }
     }
 }
+
+/// A template by its key, `$1` the site and `$2` the id. SQLite keeps one
+/// index on templates, `(site_id, status, id)`, so that a create writes one
+/// index page at a random place rather than two; naming both statuses finds a
+/// template in two probes of it. PostgreSQL reads its primary key. A CHECK on
+/// both engines keeps every template in one of the two statuses.
+pub(super) const BY_KEY: &str = "site_id = $1 AND status IN ('ACTIVE', 'INACTIVE') AND id = $2";
+
+/// Every status a template can have: a query page on SQLite reads each one's
+/// part of the index in order and merges them (see [`Plan::to_sql`]).
+pub(super) const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
 
 /// The templates one create request makes, ready to write.
 pub(super) struct NewTemplates {
@@ -239,15 +250,13 @@ impl Store {
 
     #[instrument(skip_all)]
     pub async fn get_template(&self, site_id: &str, id: &TemplateId) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2",
-            )
-            .bind(site_id)
-            .bind(id.as_str())
-            .fetch_optional(&mut *self.read.acquire().await?)
-            .await?,
-        )
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT body FROM checkout_templates WHERE {BY_KEY}"
+        ))
+        .bind(site_id)
+        .bind(id.as_str())
+        .fetch_optional(&mut *self.read.acquire().await?)
+        .await?)
     }
 
     /// Read-modify-write under a row lock, at `now`; `change` sees the stored
@@ -264,7 +273,7 @@ impl Store {
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
         let select = format!(
-            "SELECT body FROM checkout_templates WHERE site_id = $1 AND id = $2{}",
+            "SELECT body FROM checkout_templates WHERE {BY_KEY}{}",
             self.dialect.for_update()
         );
         let current: Option<String> = sqlx::query_scalar(&select)
@@ -278,7 +287,8 @@ impl Store {
         let current: Doc = serde_json::from_str(&current).map_err(anyhow::Error::from)?;
         let next = change(&current)?;
         let body = to_json(&next);
-        sqlx::query("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE site_id = $1 AND id = $2")
+        let update = format!("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE {BY_KEY}");
+        sqlx::query(&update)
             .bind(site_id)
             .bind(id)
             .bind(status_of(&next))
@@ -308,13 +318,12 @@ impl Store {
         let id = id.as_str();
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
-        let deleted: Option<String> = sqlx::query_scalar(
-            "DELETE FROM checkout_templates WHERE site_id = $1 AND id = $2 RETURNING body",
-        )
-        .bind(site_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let delete = format!("DELETE FROM checkout_templates WHERE {BY_KEY} RETURNING body");
+        let deleted: Option<String> = sqlx::query_scalar(&delete)
+            .bind(site_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(body) = deleted else {
             return Ok(false);
         };
@@ -335,7 +344,11 @@ impl Store {
 
     /// Runs a compiled query page; `$1` is bound to the site.
     #[instrument(skip_all)]
-    pub async fn query_templates(&self, site_id: &str, sql: &Sql) -> Result<Vec<TemplateRow>> {
+    pub async fn query_templates(&self, site_id: &str, plan: &Plan) -> Result<Vec<TemplateRow>> {
+        let sql = plan.to_sql(match self.dialect {
+            Dialect::Sqlite => Some(STATUSES),
+            Dialect::Postgres => None,
+        });
         let mut query = sqlx::query(&sql.text).bind(site_id);
         for p in &sql.params {
             query = query.bind(p.as_str());
