@@ -9,6 +9,7 @@ summary counts what was dropped.
 """
 
 import json
+import re
 
 import schemathesis
 
@@ -85,8 +86,22 @@ def before_call(context, case, **kwargs):
     query = case.query
     if isinstance(query, dict) and "waitFor" in query:
         timeout = query.get("timeoutMs")
-        if timeout is None or (isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 500):
+        if timeout is None or 500 < (_milliseconds(timeout) or 0) <= MAX_WAIT_MS:
             query["timeoutMs"] = 500
+
+
+# The longest wait the delivery log accepts; a longer one is refused at once.
+MAX_WAIT_MS = 60_000
+
+
+def _milliseconds(value):
+    """timeoutMs as the emulator reads it (Rust's u64 parse: digits, an optional
+    leading +), or None. The coverage phase sends it as a string."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\+?[0-9]+", value):
+        return int(value)
+    return None
 
 
 @schemathesis.hook
