@@ -334,14 +334,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn number(&mut self, name: &str, min: u64, max: u64) -> Option<u64> {
         let value = self.fields.get(name).filter(|v| !v.is_null())?;
-        // Whole numbers, as proto3 JSON reads integers: 3 and 3.0, not "3".
-        let n = value.as_u64().or_else(|| {
-            value
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        });
-        match n {
+        match crate::validate::whole_number(value) {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(n) if n < min => {
                 self.wrong.push(

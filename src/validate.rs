@@ -459,6 +459,17 @@ pub fn integer_value(value: &Value) -> Option<i64> {
     }
 }
 
+/// A whole number as a JSON number, the way proto3 JSON and JSON Schema's
+/// `integer` read one: `3` or `3.0`; not `3.5`, `-1` or `"3"`.
+pub fn whole_number(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64)
+            .map(|f| f as u64)
+    })
+}
+
 /// Parses a Wix decimal string: digits with an optional fraction, no symbols or exponent.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let digits = s.strip_prefix('-').unwrap_or(s);

@@ -122,7 +122,7 @@ pub fn read(doc: &Value, now: i64) -> Result<SiteState, Vec<FieldViolation>> {
         )]);
     };
     match fields.get("version") {
-        Some(v) if v.as_u64() == Some(VERSION) => {}
+        Some(v) if crate::validate::whole_number(v) == Some(VERSION) => {}
         None | Some(Value::Null) => wrong.push(FieldViolation::new(
             "version",
             "REQUIRED_FIELD",
@@ -141,8 +141,8 @@ pub fn read(doc: &Value, now: i64) -> Result<SiteState, Vec<FieldViolation>> {
     }
     let last_event_seq = match fields.get("lastEventSequence") {
         None | Some(Value::Null) => 0,
-        Some(v) => v
-            .as_i64()
+        Some(v) => crate::validate::whole_number(v)
+            .and_then(|n| i64::try_from(n).ok())
             .filter(|n| (0..=MAX_SEQUENCE).contains(n))
             .unwrap_or_else(|| {
                 wrong.push(FieldViolation::new(

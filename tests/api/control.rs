@@ -1472,3 +1472,35 @@ on_both_engines!(
         assert!(snapshot["lastEventSequence"].as_i64().unwrap() > highest);
     }
 );
+
+on_both_engines!(
+    a_restored_snapshot_reads_whole_numbers_written_either_way,
+    |engine| async move {
+        let app = TestApp::spawn(engine).await;
+        // JSON Schema's integer and const, and proto3 JSON, read 1.0 as 1.
+        let (status, restored) = app
+            .admin(
+                Method::PUT,
+                "/_emulator/snapshot",
+                Some(json!({"version": 1.0, "lastEventSequence": 41.0})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{restored}");
+        app.create_id(template("After")).await;
+        let (_, snapshot) = app.admin(Method::GET, "/_emulator/snapshot", None).await;
+        assert!(
+            snapshot["lastEventSequence"].as_i64().unwrap() > 41,
+            "{snapshot}"
+        );
+        for wrong in [json!(41.5), json!("41"), json!(-1.0)] {
+            let (status, refused) = app
+                .admin(
+                    Method::PUT,
+                    "/_emulator/snapshot",
+                    Some(json!({"version": 1, "lastEventSequence": wrong})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}: {refused}");
+        }
+    }
+);
