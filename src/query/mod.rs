@@ -162,48 +162,31 @@ impl Plan {
     pub fn to_sql(&self, per_status: Option<&[&str]>) -> Sql {
         let mut sql = Sql::new(2);
         filter::compile(&self.cond, &mut sql);
+        let filter = std::mem::take(&mut sql.text);
         let forward = self.position.as_ref().is_none_or(|(_, f)| *f);
         let order: Vec<(Column, Order)> = self
             .sort
             .iter()
             .map(|(c, o)| (*c, if forward { *o } else { o.flip() }))
             .collect();
-        if let Some((keys, _)) = &self.position {
-            sql.text.push_str(" AND (");
-            for i in 0..order.len() {
-                if i > 0 {
-                    sql.text.push_str(" OR ");
-                }
-                sql.text.push('(');
-                for (j, (column, dir)) in order.iter().enumerate().take(i + 1) {
-                    if j > 0 {
-                        sql.text.push_str(" AND ");
-                    }
-                    let p = sql.bind(keys[j].clone());
-                    let op = if j < i {
-                        "="
-                    } else if *dir == Order::Asc {
-                        ">"
-                    } else {
-                        "<"
-                    };
-                    sql.text.push_str(&format!("{} {op} {p}", column.sql()));
-                }
-                sql.text.push(')');
-            }
-            sql.text.push(')');
-        }
         let order_by: Vec<String> = order
             .iter()
             .map(|(c, o)| format!("{} {}", c.sql(), o.name()))
             .collect();
         const SELECT: &str = "SELECT id, status, body FROM checkout_templates WHERE site_id = $1";
+        let select = |status: Option<&str>, sql: &mut Sql| {
+            let only = status
+                .map(|s| format!(" AND status = '{s}'"))
+                .unwrap_or_default();
+            let after = match &self.position {
+                Some((keys, _)) => format!(" AND {}", after_keys(&order, keys, status, sql)),
+                None => String::new(),
+            };
+            format!("{SELECT}{only} AND {filter}{after}")
+        };
         let selects: Vec<String> = match per_status {
-            None => vec![format!("{SELECT} AND {}", sql.text)],
-            Some(statuses) => statuses
-                .iter()
-                .map(|s| format!("{SELECT} AND status = '{s}' AND {}", sql.text))
-                .collect(),
+            None => vec![select(None, &mut sql)],
+            Some(statuses) => statuses.iter().map(|s| select(Some(s), &mut sql)).collect(),
         };
         sql.text = format!(
             "{} ORDER BY {} LIMIT {}",
@@ -308,6 +291,56 @@ impl WithThreshold for ApiError {
     }
 }
 
+/// The rows after `keys` in `order`: `(c0 > k0) OR (c0 = k0 AND c1 > k1) …`
+/// (`<` where descending). Within one status's SELECT (`status`), each
+/// comparison of the status with its key is decided here, so what is left
+/// bounds the id and the index is read from the cursor on rather than from the
+/// start of the status's run.
+fn after_keys(
+    order: &[(Column, Order)],
+    keys: &[String],
+    status: Option<&str>,
+    sql: &mut Sql,
+) -> String {
+    let mut either = Vec::new();
+    'disjunct: for i in 0..order.len() {
+        let mut all = Vec::new();
+        for (j, (column, dir)) in order.iter().enumerate().take(i + 1) {
+            let wanted = if j < i {
+                std::cmp::Ordering::Equal
+            } else if *dir == Order::Asc {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Less
+            };
+            if let (Column::Status, Some(status)) = (column, status) {
+                // SQLite compares text byte by byte, as str's Ord does.
+                if status.cmp(keys[j].as_str()) != wanted {
+                    continue 'disjunct;
+                }
+                continue;
+            }
+            let op = match wanted {
+                std::cmp::Ordering::Equal => "=",
+                std::cmp::Ordering::Greater => ">",
+                std::cmp::Ordering::Less => "<",
+            };
+            let p = sql.bind(keys[j].clone());
+            all.push(format!("{} {op} {p}", column.sql()));
+        }
+        either.push(if all.is_empty() {
+            "(1=1)".to_string()
+        } else {
+            format!("({})", all.join(" AND "))
+        });
+    }
+    if either.is_empty() {
+        "1=0".to_string()
+    } else {
+        format!("({})", either.join(" OR "))
+    }
+}
+
 fn parse_sort(value: Option<&Value>) -> Result<Vec<(Column, Order)>> {
     let items = match value {
         None | Some(Value::Null) => &vec![],
@@ -396,20 +429,33 @@ mod tests {
             &key,
         )
         .unwrap();
+        let arm = |s: &str, after: &str| {
+            format!("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND status = '{s}' AND id > $2 AND {after}")
+        };
+        // After (INACTIVE, b), status descending: every ACTIVE row, and the
+        // INACTIVE rows after b; each status's comparison is decided here.
         plan.position = Some((vec!["INACTIVE".into(), "b".into()], true));
         let sql = plan.to_sql(Some(&["ACTIVE", "INACTIVE"]));
-        let arm = |s: &str| {
-            format!("SELECT id, status, body FROM checkout_templates WHERE site_id = $1 AND status = '{s}' AND id > $2 AND ((status < $3) OR (status = $4 AND id > $5))")
-        };
         assert_eq!(
             sql.text,
             format!(
                 "{} UNION ALL {} ORDER BY status DESC, id ASC LIMIT 51",
-                arm("ACTIVE"),
-                arm("INACTIVE")
+                arm("ACTIVE", "((1=1))"),
+                arm("INACTIVE", "((id > $3))")
             )
         );
-        assert_eq!(sql.params, ["a", "INACTIVE", "INACTIVE", "b"]);
+        assert_eq!(sql.params, ["a", "b"]);
+        // Before (INACTIVE, b), read backwards: only INACTIVE rows before b.
+        plan.position = Some((vec!["INACTIVE".into(), "b".into()], false));
+        let sql = plan.to_sql(Some(&["ACTIVE", "INACTIVE"]));
+        assert_eq!(
+            sql.text,
+            format!(
+                "{} UNION ALL {} ORDER BY status ASC, id DESC LIMIT 51",
+                arm("ACTIVE", "1=0"),
+                arm("INACTIVE", "((id < $3))")
+            )
+        );
     }
 
     #[test]

@@ -338,6 +338,14 @@ mod tests {
                     && !plan.iter().any(|step| step.contains("TEMP B-TREE")),
                 "{sql}: {plan:?}"
             );
+            // A later page starts at the cursor, in whichever sort.
+            assert!(
+                !sql.contains("UNION ALL")
+                    || reads
+                        .iter()
+                        .any(|step| step.contains("AND id>?") || step.contains("AND id<?")),
+                "{sql}: {plan:?}"
+            );
         }
         drop(conn);
         remove(&path);
