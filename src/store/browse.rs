@@ -6,6 +6,7 @@
 use sqlx::Row as _;
 use tracing::instrument;
 
+use super::templates::any_status;
 use super::Store;
 use crate::error::Result;
 use crate::model::ids::CheckoutId;
@@ -48,14 +49,17 @@ pub enum Boundary {
 }
 
 /// The facts of `ids` templates (`$2`…) of the site `$1`; naming both statuses
-/// finds each through the templates' one index (see `BY_KEY`).
+/// finds each through the templates' one index (see `any_status`).
 pub(super) fn facts_sql(ids: usize) -> String {
     let list: Vec<String> = (0..ids).map(|i| format!("${}", i + 2)).collect();
     format!(
-        "SELECT t.id, t.updated_at, \
-                (SELECT COUNT(*) FROM checkouts c WHERE c.site_id = t.site_id AND c.template_id = t.id) \
-         FROM checkout_templates t \
-         WHERE t.site_id = $1 AND t.status IN ('ACTIVE', 'INACTIVE') AND t.id IN ({})",
+        concat!(
+            "SELECT t.id, t.updated_at, \
+                    (SELECT COUNT(*) FROM checkouts c WHERE c.site_id = t.site_id AND c.template_id = t.id) \
+             FROM checkout_templates t WHERE t.site_id = $1 AND t.",
+            any_status!(),
+            " AND t.id IN ({})"
+        ),
         list.join(", ")
     )
 }

@@ -12,12 +12,18 @@ use sqlx::{AnyConnection, Connection as _, Row as _};
 use super::group::GroupWrite;
 use super::outbox::{enqueue_many, placeholders, values, NewEvent, ROWS_PER_STATEMENT};
 use super::template_cache::CachedTemplate;
-use super::templates::BY_KEY;
+use super::templates::by_key;
 use super::{Dialect, Store};
 use crate::error::Result;
 use crate::model::events::Slug;
 use crate::model::ids::TemplateId;
 use crate::model::template::Doc;
+
+/// What a click reads of its template when it is not in memory.
+pub(super) const CLICK_TEMPLATE: &str = concat!(
+    "SELECT body, version, status FROM checkout_templates WHERE ",
+    by_key!()
+);
 
 /// One click's rows, ready to write.
 pub struct ClickWrite {
@@ -47,8 +53,7 @@ impl Store {
                 return Ok(Some(hit));
             }
         }
-        let select = format!("SELECT body, version, status FROM checkout_templates WHERE {BY_KEY}");
-        let row = sqlx::query(&select)
+        let row = sqlx::query(CLICK_TEMPLATE)
             .bind(site_id)
             .bind(id)
             .fetch_optional(&mut *self.read.acquire().await?)

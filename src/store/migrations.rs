@@ -61,8 +61,8 @@ mod tests {
     use super::*;
     use crate::query::Plan;
     use crate::store::browse::facts_sql;
-    use crate::store::clicks::active_versions_sql;
-    use crate::store::templates::{TemplateRow, BY_KEY, STATUSES};
+    use crate::store::clicks::{active_versions_sql, CLICK_TEMPLATE};
+    use crate::store::templates::{TemplateRow, DELETE, GET_BODY, STATUSES, UPDATE};
     use sqlx::{Connection as _, Executor as _};
 
     /// A new SQLite file migrated up to (not including) `version`.
@@ -310,11 +310,11 @@ mod tests {
                 .to_sql(Some(STATUSES))
                 .text
         };
-        let by_key = BY_KEY;
         for sql in [
-            format!("SELECT body FROM checkout_templates WHERE {by_key}"),
-            format!("UPDATE checkout_templates SET body = '{{}}' WHERE {by_key}"),
-            format!("DELETE FROM checkout_templates WHERE {by_key}"),
+            GET_BODY.to_string(),
+            UPDATE.to_string(),
+            DELETE.to_string(),
+            CLICK_TEMPLATE.to_string(),
             active_versions_sql(3),
             facts_sql(3),
             page("{}"),

@@ -28,12 +28,44 @@ impl Row for TemplateRow {
     }
 }
 
-/// A template by its key, `$1` the site and `$2` the id. SQLite keeps one
-/// index on templates, `(site_id, status, id)`, so that a create writes one
-/// index page at a random place rather than two; naming both statuses finds a
-/// template in two probes of it. PostgreSQL reads its primary key. A CHECK on
-/// both engines keeps every template in one of the two statuses.
-pub(super) const BY_KEY: &str = "site_id = $1 AND status IN ('ACTIVE', 'INACTIVE') AND id = $2";
+/// Both statuses a template can have. SQLite keeps one index on templates,
+/// `(site_id, status, id)`, so that a create writes one index page at a random
+/// place rather than two; naming both statuses finds a template by id in two
+/// probes of it. PostgreSQL reads its primary key. A CHECK on both engines
+/// keeps every template in one of the two. (Macros, so that the statements
+/// built from them are literals, made once.)
+macro_rules! any_status {
+    () => {
+        "status IN ('ACTIVE', 'INACTIVE')"
+    };
+}
+pub(super) use any_status;
+
+/// A template by its key, `$1` the site and `$2` the id.
+macro_rules! by_key {
+    () => {
+        concat!(
+            "site_id = $1 AND ",
+            $crate::store::templates::any_status!(),
+            " AND id = $2"
+        )
+    };
+}
+pub(super) use by_key;
+
+/// A template's JSON.
+pub(super) const GET_BODY: &str = concat!("SELECT body FROM checkout_templates WHERE ", by_key!());
+/// A template's new status and JSON, `$3` and `$4`, at `$5`.
+pub(super) const UPDATE: &str = concat!(
+    "UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE ",
+    by_key!()
+);
+/// A template gone, with its JSON.
+pub(super) const DELETE: &str = concat!(
+    "DELETE FROM checkout_templates WHERE ",
+    by_key!(),
+    " RETURNING body"
+);
 
 /// Every status a template can have: a query page on SQLite reads each one's
 /// part of the index in order and merges them (see [`Plan::to_sql`]).
@@ -250,13 +282,11 @@ impl Store {
 
     #[instrument(skip_all)]
     pub async fn get_template(&self, site_id: &str, id: &TemplateId) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(&format!(
-            "SELECT body FROM checkout_templates WHERE {BY_KEY}"
-        ))
-        .bind(site_id)
-        .bind(id.as_str())
-        .fetch_optional(&mut *self.read.acquire().await?)
-        .await?)
+        Ok(sqlx::query_scalar(GET_BODY)
+            .bind(site_id)
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.read.acquire().await?)
+            .await?)
     }
 
     /// Read-modify-write under a row lock, at `now`; `change` sees the stored
@@ -272,10 +302,7 @@ impl Store {
         let id = id.as_str();
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
-        let select = format!(
-            "SELECT body FROM checkout_templates WHERE {BY_KEY}{}",
-            self.dialect.for_update()
-        );
+        let select = format!("{GET_BODY}{}", self.dialect.for_update());
         let current: Option<String> = sqlx::query_scalar(&select)
             .bind(site_id)
             .bind(id)
@@ -287,8 +314,7 @@ impl Store {
         let current: Doc = serde_json::from_str(&current).map_err(anyhow::Error::from)?;
         let next = change(&current)?;
         let body = to_json(&next);
-        let update = format!("UPDATE checkout_templates SET status = $3, body = $4, updated_at = $5, version = version + 1 WHERE {BY_KEY}");
-        sqlx::query(&update)
+        sqlx::query(UPDATE)
             .bind(site_id)
             .bind(id)
             .bind(status_of(&next))
@@ -318,8 +344,7 @@ impl Store {
         let id = id.as_str();
         let mut conn = self.write.acquire().await?;
         let mut tx = conn.begin().await?;
-        let delete = format!("DELETE FROM checkout_templates WHERE {BY_KEY} RETURNING body");
-        let deleted: Option<String> = sqlx::query_scalar(&delete)
+        let deleted: Option<String> = sqlx::query_scalar(DELETE)
             .bind(site_id)
             .bind(id)
             .fetch_optional(&mut *tx)
