@@ -1343,7 +1343,7 @@ async fn two_instances_on_one_postgres_agree() {
     let status = status_of(&a, &path, &site.admin, &site.id).await;
     assert_eq!(status, StatusCode::OK);
 
-    let (_, moved) = site
+    let (status, moved) = site
         .call(
             &a,
             Method::POST,
@@ -1351,7 +1351,9 @@ async fn two_instances_on_one_postgres_agree() {
             Some(json!({"advanceSeconds": 3600})),
         )
         .await;
-    let (_, seen) = site.call(&b, Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(status, StatusCode::OK, "A moves the clock: {moved}");
+    let (status, seen) = site.call(&b, Method::GET, "/_emulator/clock", None).await;
+    assert_eq!(status, StatusCode::OK, "B reads the clock: {seen}");
     assert!(
         (micros(&seen["now"]) - micros(&moved["now"])).abs() < 2_000_000,
         "{moved} {seen}"
